@@ -1,0 +1,93 @@
+"""One call at the top of every notebook: :func:`setup`.
+
+``ENV`` is also applied by the test suite and by ``scripts/run_notebooks.py`` before any
+kernel starts, so stored outputs and nbval runs see the same environment.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+
+ENV = {
+    "KERAS_BACKEND": "tensorflow",
+    "TF_CPP_MIN_LOG_LEVEL": "3",  # no C++ log lines in outputs
+    "TF_ENABLE_ONEDNN_OPTS": "0",  # oneDNN reorders float sums: keep CPU results stable
+    "TF_FORCE_GPU_ALLOW_GROWTH": "true",
+    "CUBLAS_WORKSPACE_CONFIG": ":4096:8",  # deterministic cuBLAS
+    "PYTHONHASHSEED": "0",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+}
+
+THREADS = 1  # fixed, so float reductions add in the same order on every machine
+
+PLOT_STYLE = {
+    "figure.figsize": (8.0, 3.2),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "font.size": 10,
+}
+
+_torch_device = None
+
+
+def apply_env() -> None:
+    """Set the variables in ``ENV`` unless already set (must run before TF is imported)."""
+    for key, value in ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def setup(seed: int = 0) -> None:
+    """Make a notebook reproducible and quiet.
+
+    Seeds Python, NumPy, PyTorch and TensorFlow; fixes thread counts; turns off TF32 and
+    selects deterministic algorithms; keeps TensorFlow on the CPU (two CUDA stacks in one
+    process crash easily) while PyTorch uses CUDA when present; silences TensorFlow's
+    logging; and sets NumPy print options and matplotlib defaults.
+    """
+    global _torch_device
+    apply_env()
+    random.seed(seed)
+    np.random.seed(seed)
+    np.set_printoptions(precision=6, suppress=True, floatmode="fixed")
+
+    import matplotlib as mpl
+
+    mpl.rcParams.update(PLOT_STYLE)
+
+    import tensorflow as tf  # imported first: TF must hide the GPU before it initialises
+
+    try:
+        tf.config.set_visible_devices([], "GPU")
+        tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+        tf.config.threading.set_inter_op_parallelism_threads(THREADS)
+    except RuntimeError:  # already initialised by an earlier setup() in this process
+        pass
+    tf.get_logger().setLevel("ERROR")
+    tf.keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(THREADS)
+    torch.use_deterministic_algorithms(True)
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    _torch_device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def torch_device():
+    """The device PyTorch code should use: CUDA when available (after :func:`setup`)."""
+    if _torch_device is None:
+        raise RuntimeError("call lossbook.setup() first")
+    return _torch_device

@@ -1,0 +1,81 @@
+"""Run a PyTorch or TensorFlow/Keras loss on NumPy inputs; get value and gradient as NumPy.
+
+The loss is passed as a callable taking the prediction first, so a chapter shows the real
+framework call, including Keras' target-first argument order::
+
+    run_torch(torch.nn.HuberLoss(delta=2.0), pred, target)
+    run_tf(lambda p, t: keras.losses.Huber(delta=2.0)(t, p), pred, target)
+
+The gradient is taken with respect to the prediction (of the summed output when the
+loss is not a scalar), with ``backward()`` and ``tf.GradientTape`` respectively.
+PyTorch runs on :func:`lossbook.torch_device`; TensorFlow on the CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .environment import torch_device
+from .reference import Result
+
+
+def _float_dtype(dtype: str) -> np.dtype:
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    return np.dtype(dtype)
+
+
+def _convert(x, dt: np.dtype, make: Callable):
+    """Arrays become framework tensors (floats in ``dt``, integers ``int64``); Python
+    scalars and everything else pass unchanged."""
+    if not isinstance(x, (np.ndarray, list)):
+        return x
+    a = np.asarray(x)
+    if np.issubdtype(a.dtype, np.floating):
+        a = a.astype(dt)
+    elif np.issubdtype(a.dtype, np.integer):
+        a = a.astype(np.int64)
+    return make(a)
+
+
+def run_torch(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Result:
+    """Evaluate ``loss(pred, *args, **kwargs)`` with PyTorch autograd.
+
+    Array arguments become tensors (see :func:`_convert`); the prediction has ``dtype``.
+    """
+    import torch
+
+    dev, dt = torch_device(), _float_dtype(dtype)
+
+    def tensor(x):
+        return _convert(x, dt, lambda a: torch.as_tensor(a, device=dev))
+
+    p = torch.tensor(np.asarray(pred, dtype=dt), device=dev, requires_grad=True)
+    out = loss(p, *map(tensor, args), **{k: tensor(v) for k, v in kwargs.items()})
+    out.sum().backward()
+    grad = None if p.grad is None else p.grad.cpu().numpy()
+    return Result(out.detach().cpu().numpy(), grad, str(out.dtype).removeprefix("torch."))
+
+
+def run_tf(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Result:
+    """Evaluate ``loss(pred, *args, **kwargs)`` under ``tf.GradientTape`` on the CPU.
+
+    Array arguments become tensors (see :func:`_convert`); the prediction has ``dtype``.
+    """
+    import tensorflow as tf
+
+    dt = _float_dtype(dtype)
+
+    def tensor(x):
+        return _convert(x, dt, tf.constant)
+
+    with tf.device("/CPU:0"):
+        p = tf.Variable(np.asarray(pred, dtype=dt))
+        with tf.GradientTape() as tape:
+            out = loss(p, *map(tensor, args), **{k: tensor(v) for k, v in kwargs.items()})
+            total = tf.reduce_sum(out)
+        grad = tape.gradient(total, p)
+    out = tf.convert_to_tensor(out)
+    return Result(out.numpy(), None if grad is None else grad.numpy(), out.dtype.name)

@@ -1,0 +1,46 @@
+"""Loss and gradient curves: one figure, the loss on the left and its derivative on the right."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from .reference import Reference, Result
+
+Curve = Reference | tuple[Reference, dict] | Callable[[np.ndarray], Result]
+
+
+def _evaluate(curve: Curve, x: np.ndarray) -> Result:
+    if isinstance(curve, Reference):
+        curve = (curve, {})
+    if isinstance(curve, tuple):
+        ref, params = curve
+        return ref.value_and_grad(x, np.zeros_like(x), reduction="none", **params)
+    return curve(x)
+
+
+def loss_curves(curves: Mapping[str, Curve], x=None, *,
+                xlabel: str = "residual  e = prediction − target", ylim=None, title=None):
+    """Plot each loss against ``x`` (target 0) and its derivative ``dl/dpred``.
+
+    A curve is a reference, a ``(reference, params)`` pair, or a callable ``x -> Result``
+    (for example a framework loss through :func:`lossbook.run_torch`, unreduced).
+    Returns the figure; end the cell with ``plt.show()``.
+    """
+    import matplotlib.pyplot as plt
+
+    x = np.linspace(-3.0, 3.0, 601) if x is None else np.asarray(x, dtype=np.float64)
+    fig, (ax_loss, ax_grad) = plt.subplots(1, 2, layout="constrained")
+    for label, curve in curves.items():
+        r = _evaluate(curve, x)
+        ax_loss.plot(x, r.value, label=label)
+        ax_grad.plot(x, r.grad, label=label)
+    ax_loss.set(xlabel=xlabel, ylabel="loss", title="loss")
+    ax_grad.set(xlabel=xlabel, ylabel="d loss / d prediction", title="gradient")
+    if ylim is not None:
+        ax_loss.set_ylim(*ylim)
+    ax_loss.legend()
+    if title:
+        fig.suptitle(title)
+    return fig

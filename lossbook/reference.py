@@ -1,0 +1,80 @@
+"""How a NumPy reference loss is built: a kernel plus the shared validation and reduction.
+
+A *kernel* computes, in float64 and vectorised, the unreduced loss ``l`` and its
+derivative ``dl/dpred`` (same shape as ``pred``).  :class:`Reference` wraps it with
+input validation and :func:`lossbook.reduction.reduce`, so every reference returns
+both a value and the exact gradient of that value with respect to the prediction.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .reduction import reduce
+
+
+@dataclass(frozen=True)
+class Result:
+    """A loss value and its gradient with respect to the prediction, as NumPy.
+
+    For a non-scalar ``value`` (``reduction="none"``), ``grad`` is the gradient of
+    ``value.sum()``, which is what ``backward()`` on the summed output gives.
+    """
+
+    value: np.ndarray
+    grad: np.ndarray | None
+    dtype: str
+
+
+Kernel = Callable[..., tuple[np.ndarray, np.ndarray]]
+Inputs = Callable[[object, object], tuple[np.ndarray, np.ndarray]]
+
+
+class Reference:
+    """A reference loss: ``ref(pred, target, reduction=..., weight=..., **params)``.
+
+    ``ref.value_and_grad(...)`` returns a :class:`Result`.  ``inputs`` validates and
+    converts ``(pred, target)``; the kernel's keyword arguments are the loss's parameters.
+    """
+
+    def __init__(self, kernel: Kernel, inputs: Inputs):
+        functools.update_wrapper(self, kernel)
+        self.kernel = kernel
+        self.inputs = inputs
+        self.params = {
+            name: p.default
+            for name, p in inspect.signature(kernel).parameters.items()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY
+        }
+
+    def __repr__(self) -> str:
+        return f"<reference lossbook.{self.__name__}>"
+
+    def value_and_grad(self, pred, target, *, reduction: str = "mean", weight=None,
+                       **params) -> Result:
+        unknown = set(params) - set(self.params)
+        if unknown:
+            raise TypeError(
+                f"{self.__name__}() got unknown parameter(s) {sorted(unknown)}; "
+                f"it takes {sorted(self.params)}"
+            )
+        pred, target = self.inputs(pred, target)
+        loss, dloss = self.kernel(pred, target, **params)
+        value, scale = reduce(loss, reduction, weight)
+        # The loss may have fewer axes than pred (one value per sample): align scale.
+        scale = scale.reshape(scale.shape + (1,) * (dloss.ndim - scale.ndim))
+        return Result(np.asarray(value, dtype=np.float64), dloss * scale, "float64")
+
+    def __call__(self, pred, target, *, reduction: str = "mean", weight=None, **params):
+        result = self.value_and_grad(pred, target, reduction=reduction, weight=weight, **params)
+        return float(result.value) if result.value.ndim == 0 else result.value
+
+
+def reference(inputs: Inputs) -> Callable[[Kernel], Reference]:
+    """Decorator: turn a kernel into a :class:`Reference` with the given input validation."""
+    return lambda kernel: Reference(kernel, inputs)
