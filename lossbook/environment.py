@@ -40,9 +40,8 @@ _torch_device = None
 
 
 def apply_env() -> None:
-    """Set the variables in ``ENV`` unless already set (must run before TF is imported)."""
-    for key, value in ENV.items():
-        os.environ.setdefault(key, value)
+    """Set the variables in ``ENV`` (must run before TensorFlow is imported)."""
+    os.environ.update(ENV)
 
 
 def setup(seed: int = 0) -> None:

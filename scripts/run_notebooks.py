@@ -1,0 +1,60 @@
+"""Regenerate the stored outputs of the chapter notebooks (the only way outputs are made).
+
+    python scripts/run_notebooks.py                 # every chapter
+    python scripts/run_notebooks.py chapters/02_regression.ipynb
+
+Each notebook runs top to bottom in a fresh kernel of this interpreter with the test
+suite's environment (``lossbook.environment.ENV``), with C-level output kept out of the
+notebook (``--IPKernelApp.capture_fd_output=False``, as under nbval) and no timing
+metadata, then is written back in place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lossbook.environment import apply_env  # noqa: E402
+
+KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
+
+
+def run(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, timeout=1200, kernel_name="python3", record_timing=False,
+        extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
+                                 "name": "python3"}
+    nbformat.write(nb, path)
+    return path.name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("-j", "--jobs", type=int, default=2)
+    args = parser.parse_args()
+    paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
+    apply_env()
+    os.environ["PYTHONPATH"] = str(ROOT)
+    with ThreadPoolExecutor(args.jobs) as pool:
+        for name in pool.map(run, paths):
+            print(f"executed {name}")
+
+
+if __name__ == "__main__":
+    main()
