@@ -55,7 +55,7 @@ def setup(seed: int = 0) -> None:
     global _torch_device
     apply_env()
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (for code that still uses the global generator)
     np.set_printoptions(precision=6, suppress=True, floatmode="fixed")
 
     import matplotlib as mpl

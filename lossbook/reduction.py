@@ -4,14 +4,11 @@ A reduction turns per-element losses ``l`` (with optional weights ``w``) into th
 reported value, and also returns ``d value / d l`` so that references get their
 gradient through the same code path:
 
-=================  ===============================  ======================================
-reduction          value                            framework equivalent
-=================  ===============================  ======================================
-``"none"``         ``w * l``                        ``reduction="none"``
-``"sum"``          ``sum(w * l)``                   ``reduction="sum"``
-``"mean"``         ``sum(w * l) / l.size``          PyTorch ``"mean"``, Keras ``"sum_over_batch_size"``
-``"weighted_mean"`` ``sum(w * l) / sum(w)``         Keras ``"mean_with_sample_weight"``
-=================  ===============================  ======================================
+- ``"none"``: ``w * l`` (``reduction="none"`` everywhere);
+- ``"sum"``: ``sum(w * l)`` (``reduction="sum"``);
+- ``"mean"``: ``sum(w * l) / l.size`` (PyTorch ``"mean"``, Keras ``"sum_over_batch_size"``);
+- ``"weighted_mean"``: ``sum(w * l) / sum(w)`` (Keras ``"mean_with_sample_weight"``, and
+  PyTorch's class-weighted mean in NLL and cross-entropy).
 
 Weights broadcast against the loss array with NumPy's rules (trailing axes align).
 """

@@ -40,12 +40,11 @@ class Api:
     params: dict[str, str] = field(default_factory=dict)
     defaults: dict[str, object] = field(default_factory=dict)
 
-    def build(self, *, reduction: str | None = None, **params):
-        """Instantiate the framework's loss object with reference-named parameters."""
-        kwargs = {self.params[k]: v for k, v in params.items()}
-        if reduction is not None:
-            kwargs["reduction"] = reduction
-        return resolve(self.name)(**kwargs)
+    def build(self, params: dict | None = None, **options):
+        """Instantiate the framework's loss with reference-named ``params`` translated to
+        the framework's argument names, plus framework ``options`` (``reduction``, ``dtype``)."""
+        kwargs = {self.params[k]: v for k, v in (params or {}).items()}
+        return resolve(self.name)(**kwargs, **options)
 
 
 @dataclass(frozen=True)

@@ -63,11 +63,11 @@ def smooth_l1(pred, target, *, beta=1.0):
 
 @reference(same_shape)
 def log_cosh(pred, target):
-    """``l = log(cosh(e))``, computed as ``|e| + log1p(exp(-2|e|)) - log 2`` so that it
-    never overflows; ``dl/dpred = tanh(e)``."""
+    """``l = log(cosh(e))``, computed as ``|e| + log1p(exp(-|e|)**2) - log 2`` so that it
+    never overflows (``cosh`` itself overflows for ``|e| > 710``); ``dl/dpred = tanh(e)``."""
     e = pred - target
     a = np.abs(e)
-    return a + np.log1p(np.exp(-2.0 * a)) - LOG2, np.tanh(e)
+    return a + np.log1p(np.exp(-a) ** 2) - LOG2, np.tanh(e)
 
 
 @reference(same_shape)

@@ -1,0 +1,42 @@
+# The two commands of the README: `make site` and `make test`. Both set up .venv first.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTEST := $(PY) -m pytest
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval.cfg
+
+.PHONY: site serve test unit nbval notebooks bench lint clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+site: $(STAMP)                       ## build the static site into _build/html
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+serve: site                          ## serve the built site on http://127.0.0.1:8000
+	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory _build/html
+
+test: $(STAMP)                       ## everything: unit, hygiene, nbval, build
+	$(VENV)/bin/ruff check lossbook tests scripts conftest.py
+	$(PYTEST) -n 2 --dist loadscope $(NBVAL) tests chapters
+
+unit: $(STAMP)
+	$(PYTEST) -n 2 --dist loadscope tests --ignore=tests/test_site.py
+
+nbval: $(STAMP)
+	$(PYTEST) -n 2 --dist loadscope $(NBVAL) chapters
+
+notebooks: $(STAMP)                  ## regenerate stored outputs (the only way to make them)
+	$(PY) scripts/run_notebooks.py
+
+bench: $(STAMP)                      ## timings of the test suite and the site build
+	$(PY) scripts/benchmark.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check lossbook tests scripts conftest.py
+
+clean:
+	rm -rf _build

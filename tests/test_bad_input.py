@@ -1,0 +1,83 @@
+"""Bad input gets a clear error that names the argument, what was expected and what was given."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import lossbook as lb
+
+P, T = np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: lb.mse(P, T[:2]), ValueError,
+     r"pred and target must have the same shape, got pred \(3,\) and target \(2,\)"),
+    (lambda: lb.l1(np.array([1.0, np.nan, 0.0]), T), ValueError, r"pred must be finite, got nan"),
+    (lambda: lb.l1(P, np.array([1.0, np.inf, 0.0])), ValueError,
+     r"target must be finite, got inf"),
+    (lambda: lb.l1(np.array([]), np.array([])), ValueError, r"pred must not be empty"),
+    (lambda: lb.l1("1 2 3", T), TypeError, r"pred must be an array of numbers, got str"),
+    (lambda: lb.l1(P, np.array(["a", "b", "c"])), TypeError,
+     r"target must be an array of numbers, got dtype <U1"),
+    (lambda: lb.l1(P + 1j, T), TypeError, r"pred must be real"),
+    (lambda: lb.huber(P, T, delta=0.0), ValueError, r"delta must be in \(0, inf\], got 0"),
+    (lambda: lb.huber(P, T, delta="1"), TypeError, r"delta must be a real number, got str"),
+    (lambda: lb.smooth_l1(P, T, beta=-1.0), ValueError, r"beta must be in \[0, inf\], got -1"),
+    (lambda: lb.pinball(P, T, tau=1.0), ValueError, r"tau must be in \(0, 1\), got 1"),
+    (lambda: lb.mape(P, T, eps=0.0), ValueError, r"eps must be in \(0, inf\], got 0"),
+    (lambda: lb.msle(-P, T), ValueError, r"pred must be >= 0, got -1"),
+    (lambda: lb.msle(P, -T), ValueError, r"target must be >= 0, got -1.5"),
+    (lambda: lb.mse(P, T, reduction="avg"), ValueError,
+     r"reduction must be one of \('none', 'mean', 'sum', 'weighted_mean'\), got 'avg'"),
+    (lambda: lb.mse(P, T, weight=[1.0, -1.0, 1.0]), ValueError, r"weight must be >= 0, got -1"),
+    (lambda: lb.mse(P, T, weight=[1.0, 1.0]), ValueError,
+     r"weight of shape \(2,\) does not broadcast to the loss shape \(3,\)"),
+    (lambda: lb.mse(P, T, reduction="weighted_mean", weight=np.zeros(3)), ValueError,
+     r"weighted_mean needs weights with a positive sum"),
+    (lambda: lb.huber(P, T, beta=1.0), TypeError,
+     r"huber\(\) got unknown parameter\(s\) \['beta'\]; it takes \['delta'\]"),
+])
+def test_bad_input_message(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_check_raises_on_disagreement_and_names_both():
+    good = lb.mse.value_and_grad(P, T)
+    bad = lb.Result(good.value * (1 + 1e-3), good.grad, "float64")
+    with pytest.raises(lb.Disagreement, match="value of wrong differs from value of ref"):
+        lb.check({"ref": good, "wrong": bad})
+    worse = lb.Result(good.value, good.grad + 1e-3, "float64")
+    with pytest.raises(lb.Disagreement, match="gradient of wrong differs"):
+        lb.check({"ref": good, "wrong": worse})
+    with pytest.raises(ValueError, match="at least two implementations"):
+        lb.check({"ref": good})
+
+
+def test_check_prints_table(capsys):
+    r = lb.mse.value_and_grad(P, T)
+    lb.check({"a": r, "b": r})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["implementation", "dtype", "value", "gradient"]
+    assert out[2].split()[:3] == ["a", "float64", "0.416667"]
+    assert out[-1] == "all 2 agree (rtol=1e-05, atol=1e-07)"
+
+
+def test_fmt_is_fixed_precision_and_device_neutral():
+    assert lb.fmt(-1e-9) == "0.000000"
+    assert lb.fmt(np.float32(0.1)) == "0.100000"
+    assert lb.fmt(np.array([1.0, -2.5]), 2) == "[ 1.00 -2.50]"
+    assert lb.fmt(np.arange(10.0), 1) == "[0.0 1.0 2.0 3.0 4.0 5.0 6.0 7.0 ... (10 values)]"
+    assert lb.fmt(np.array([np.nan, np.inf])) == "[nan inf]"
+    assert lb.fmt(np.array([3, 4])) == "[3, 4]"
+
+
+def test_importing_lossbook_imports_no_framework():
+    code = ("import sys, lossbook; "
+            "print(sorted({'torch', 'tensorflow', 'keras'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,122 @@
+"""Reference properties that need no framework: finite differences, identities, reductions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import lossbook as lb
+from strategies import pairs, params_for, weights
+
+ALL = list(lb.REGISTRY.values())
+SETTINGS = settings(max_examples=60, deadline=None)
+
+
+def kinks(key: str, params: dict) -> list[float]:
+    """Residuals |e| where the loss is not twice differentiable."""
+    return {
+        "l1": [0.0], "mape": [0.0], "pinball": [0.0],
+        "huber": [params.get("delta", 1.0)],
+        "smooth_l1": [0.0, params.get("beta", 1.0)],
+    }.get(key, [])
+
+
+@pytest.mark.parametrize("spec", ALL, ids=lambda s: s.key)
+@SETTINGS
+@given(data=st.data(), reduction=st.sampled_from(["mean", "sum", "weighted_mean"]))
+def test_gradient_matches_central_differences(spec, data, reduction):
+    pred, target = data.draw(pairs(spec.key))
+    params = data.draw(params_for(spec.key))
+    w = data.draw(weights(pred.shape)) + 0.5
+    h = 1e-6
+    for k in kinks(spec.key, params):
+        assume(np.all(np.abs(np.abs(pred - target) - k) > 1e-3))
+    if spec.key == "msle":
+        assume(np.all(pred > 1e-3))
+    ref = spec.reference.value_and_grad(pred, target, reduction=reduction, weight=w, **params)
+    numeric = np.empty_like(pred)
+    for i in np.ndindex(pred.shape):
+        up, down = pred.copy(), pred.copy()
+        up[i] += h
+        down[i] -= h
+        f = [spec.reference(x, target, reduction=reduction, weight=w, **params)
+             for x in (up, down)]
+        numeric[i] = (f[0] - f[1]) / (2 * h)
+    scale = max(1.0, np.abs(ref.grad).max())
+    np.testing.assert_allclose(ref.grad, numeric, rtol=1e-5, atol=1e-6 * scale)
+
+
+@pytest.mark.parametrize("spec", ALL, ids=lambda s: s.key)
+@SETTINGS
+@given(data=st.data())
+def test_reductions_are_consistent(spec, data):
+    pred, target = data.draw(pairs(spec.key))
+    params = data.draw(params_for(spec.key))
+    ref = spec.reference
+    none = ref(pred, target, reduction="none", **params)
+    assert none.shape == pred.shape
+    assert np.all(none >= 0)
+    np.testing.assert_allclose(ref(pred, target, reduction="sum", **params), none.sum())
+    np.testing.assert_allclose(ref(pred, target, **params), none.mean())
+    ones = np.ones(pred.shape)
+    np.testing.assert_allclose(
+        ref(pred, target, reduction="weighted_mean", weight=2 * ones, **params), none.mean())
+    assert ref(target, target, reduction="sum", **params) == 0.0
+
+
+@SETTINGS
+@given(pairs("huber"), st.floats(0.05, 5.0))
+def test_huber_is_delta_times_smooth_l1(pair, delta):
+    pred, target = pair
+    np.testing.assert_allclose(
+        lb.huber(pred, target, reduction="none", delta=delta),
+        delta * lb.smooth_l1(pred, target, reduction="none", beta=delta), rtol=1e-12, atol=1e-12)
+
+
+@SETTINGS
+@given(pairs("l1"))
+def test_limits_and_special_cases(pair):
+    pred, target = pair
+    e = pred - target
+    l1 = lb.l1(pred, target, reduction="none")
+    np.testing.assert_array_equal(lb.smooth_l1(pred, target, reduction="none", beta=0.0), l1)
+    np.testing.assert_allclose(lb.pinball(pred, target, reduction="none", tau=0.5), 0.5 * l1)
+    np.testing.assert_allclose(lb.huber(pred, target, reduction="none", delta=1e3),
+                               0.5 * lb.mse(pred, target, reduction="none"))
+    np.testing.assert_allclose(lb.log_cosh(pred, target, reduction="none"),
+                               np.log(np.cosh(e)), rtol=1e-12, atol=1e-15)
+    for symmetric in (lb.l1, lb.mse, lb.huber, lb.smooth_l1, lb.log_cosh):
+        np.testing.assert_array_equal(symmetric(pred, target, reduction="none"),
+                                      symmetric(target, pred, reduction="none"))
+
+
+def test_known_values():
+    """Hand-computed values: e = [0.8, 0.5, -0.5, 3.0]."""
+    pred, target = np.array([1.6, 0.5, -2.0, 3.0]), np.array([0.8, 0.0, -1.5, 0.0])
+    assert lb.l1(pred, target) == pytest.approx((0.8 + 0.5 + 0.5 + 3.0) / 4)
+    assert lb.mse(pred, target) == pytest.approx((0.64 + 0.25 + 0.25 + 9.0) / 4)
+    assert lb.huber(pred, target, reduction="sum") == pytest.approx(0.32 + 0.125 + 0.125 + 2.5)
+    assert lb.smooth_l1(pred, target, reduction="sum", beta=2.0) == pytest.approx(
+        0.16 + 0.0625 + 0.0625 + 2.0)
+    assert lb.pinball(pred, target, reduction="sum", tau=0.9) == pytest.approx(
+        0.1 * (0.8 + 0.5 + 3.0) + 0.9 * 0.5)
+    assert lb.mape(np.array([110.0]), np.array([100.0])) == pytest.approx(10.0)
+    assert lb.msle(np.array([np.e - 1]), np.array([0.0])) == pytest.approx(1.0)
+    assert lb.log_cosh(np.array([1e4]), np.array([0.0])) == pytest.approx(1e4 - np.log(2))
+
+
+def test_log_cosh_does_not_overflow():
+    r = lb.log_cosh.value_and_grad(np.array([1e308, -1e308]), np.zeros(2), reduction="none")
+    assert np.all(np.isfinite(r.value)) and np.array_equal(r.grad, [1.0, -1.0])
+
+
+def test_reduce_returns_its_own_derivative():
+    loss = np.array([[1.0, 2.0], [3.0, 4.0]])
+    w = np.array([1.0, 3.0])
+    value, scale = lb.reduce(loss, "weighted_mean", w)
+    assert value == pytest.approx((1 + 6 + 3 + 12) / 8)
+    np.testing.assert_allclose(scale, np.broadcast_to(w / 8, (2, 2)))
+    value, scale = lb.reduce(loss, "mean")
+    assert value == 2.5 and np.all(scale == 0.25)
