@@ -1,0 +1,107 @@
+"""Benchmark the test suite, the site build and the references (not a test: it reports).
+
+    python scripts/benchmark.py            # everything (about 4 minutes on 2 cores)
+    python scripts/benchmark.py --only refs
+
+Reports wall times of the unit tests, nbval and the site build (clean and with nothing
+changed), nbval against its floor, and the time of each reference on a large batch.
+nbval's floor is the same nbval run over notebooks that contain only each chapter's
+first code cell (kernel start + imports + ``lb.setup()``), with the same workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import lossbook as lb  # noqa: E402
+
+BIN = Path(sys.executable).parent
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
+          "--dist", "loadscope"]
+NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval.cfg"]
+
+
+def timed(cmd: list[str], cwd: Path = ROOT) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def floor_notebooks(into: Path) -> list[Path]:
+    """One notebook per chapter with only its first code cell (the imports and setup)."""
+    paths = []
+    for chapter in sorted((ROOT / "chapters").glob("*.ipynb")):
+        nb = nbformat.read(chapter, as_version=4)
+        nb.cells = [next(c for c in nb.cells if c.cell_type == "code")]
+        paths.append(into / chapter.name)
+        nbformat.write(nb, paths[-1])
+    return paths
+
+
+def bench_suite() -> list[list[str]]:
+    rows = []
+    unit = timed(PYTEST + ["tests", "--ignore=tests/test_site.py"])
+    rows.append(["unit + hygiene tests", f"{unit:.1f} s", ""])
+    nbval = timed(PYTEST + NBVAL + ["chapters"])
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copy(ROOT / "conftest.py", tmp)
+        n = len(floor_notebooks(Path(tmp)))
+        floor = timed(PYTEST + ["--nbval", "--nbval-current-env", "-c", "/dev/null",
+                                "--rootdir", tmp, tmp], cwd=Path(tmp))
+    rows.append(["nbval (chapters)", f"{nbval:.1f} s",
+                 f"floor {floor:.1f} s for {n} notebooks on 2 workers: "
+                 f"{nbval / floor:.2f} x floor"])
+    shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    build = [str(BIN / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"]
+    rows.append(["site build, clean", f"{timed(build):.1f} s", ""])
+    rows.append(["site build, nothing changed", f"{timed(build):.1f} s", ""])
+    return rows
+
+
+def bench_references(size: int = 100_000, repeat: int = 5) -> list[list[str]]:
+    pred, target = lb.regression_batch((size,), seed=0)
+    pred, target = np.abs(pred), np.abs(target)  # inside every domain (msle)
+    rows = []
+    for spec in lb.REGISTRY.values():
+        best = min(_time(lambda s=spec: s.reference.value_and_grad(pred, target))
+                   for _ in range(repeat))
+        rows.append([f"lossbook.{spec.key} value+grad", f"{best * 1e3:.2f} ms",
+                     f"{size} elements, best of {repeat}"])
+    return rows
+
+
+def _time(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["suite", "refs"])
+    args = parser.parse_args()
+    rows = []
+    if args.only in (None, "suite"):
+        rows += bench_suite()
+    if args.only in (None, "refs"):
+        rows += bench_references()
+    print(lb.table(rows, ["what", "time", "note"]))
+
+
+if __name__ == "__main__":
+    main()
