@@ -11,6 +11,7 @@ import random
 
 import numpy as np
 
+#: Environment of every kernel: notebooks, nbval and the output script.
 ENV = {
     "KERAS_BACKEND": "tensorflow",
     "TF_CPP_MIN_LOG_LEVEL": "3",  # no C++ log lines in outputs

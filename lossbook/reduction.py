@@ -19,6 +19,7 @@ import numpy as np
 
 from .inputs import float_array
 
+#: Reduction names accepted by every reference.
 REDUCTIONS = ("none", "mean", "sum", "weighted_mean")
 
 

@@ -46,11 +46,17 @@ class Reference:
         functools.update_wrapper(self, kernel)
         self.kernel = kernel
         self.inputs = inputs
-        self.params = {
-            name: p.default
-            for name, p in inspect.signature(kernel).parameters.items()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY
-        }
+        signature = inspect.signature(kernel)
+        self.params = {name: p.default for name, p in signature.parameters.items()
+                       if p.kind is inspect.Parameter.KEYWORD_ONLY}
+        # The signature readers see: (pred, target, *, reduction, weight, <params>).
+        common = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d)
+                  for n, d in (("reduction", "mean"), ("weight", None))]
+        positional = [p for p in signature.parameters.values()
+                      if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+        keyword = [p for p in signature.parameters.values()
+                   if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        self.__signature__ = signature.replace(parameters=positional + common + keyword)
 
     def __repr__(self) -> str:
         return f"<reference lossbook.{self.__name__}>"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from . import regression as reg
 from .reference import Reference
 
+#: How each framework orders a loss call's arguments.
 ARGUMENT_ORDER = {
     "PyTorch": "loss(input, target): prediction first",
     "Keras": "loss(y_true, y_pred, sample_weight=None): target first",
@@ -49,6 +50,8 @@ class Api:
 
 @dataclass(frozen=True)
 class LossSpec:
+    """One loss: its reference, chapter, and names in PyTorch, Keras/TF and elsewhere."""
+
     key: str
     title: str
     chapter: str
@@ -95,4 +98,5 @@ _SPECS = [
              None, None, {"TF Addons": "tfa.losses.PinballLoss(tau=0.5) (not in Keras 3)"}),
 ]
 
+#: Every loss in the book, by reference name.
 REGISTRY: dict[str, LossSpec] = {s.key: s for s in _SPECS}

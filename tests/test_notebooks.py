@@ -35,7 +35,8 @@ def texts(output) -> list[str]:
 
 def test_every_chapter_is_in_the_toc_and_back():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = {c["file"] for part in toc["parts"] for c in part["chapters"]}
+    files = {c["file"] for part in toc["parts"] for c in part["chapters"]
+             if c["file"].startswith("chapters/")}
     assert files == {f"chapters/{p.stem}" for p in CHAPTERS}
     assert len(CHAPTERS) >= 2
 

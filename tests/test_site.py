@@ -1,10 +1,14 @@
-"""The book builds from stored outputs with zero warnings, and every chapter page renders."""
+"""The book builds from stored outputs with zero warnings; every page works in a real browser."""
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import subprocess
 import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -40,3 +44,118 @@ def test_chapter_page_has_formulas_and_figures(build, chapter):
         if not src.startswith(("http", "data:")):
             assert (HTML / "chapters" / src).resolve().is_file(), src
     assert f"{chapter}.ipynb" in page, "download-notebook link"
+
+
+# --- the built site in a real browser -------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+PAGES = ["index.html", "search.html"] + [f"chapters/{c}.html" for c in CHAPTERS]
+
+
+def ensure_chromium() -> None:
+    """Debian's Chromium: installed with apt when missing and we are root; required in CI."""
+    if CHROMIUM.exists():
+        return
+    if os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing and could not be installed: the browser test "
+                        "is required in CI")
+        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def site(build):
+    """The built site served on 127.0.0.1 (an ephemeral port), as `make serve` does."""
+    assert build.returncode == 0
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(HTML))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ensure_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                    "--disable-background-networking", "--disable-sync",
+                                    "--disable-component-update", "--no-first-run"])
+        yield b
+        b.close()
+
+
+class PageVisit:
+    """Open one page, recording every problem the browser reports."""
+
+    def __init__(self, browser, base: str):
+        self.base, self.problems = base, []
+        self.context = browser.new_context(service_workers="block")
+        self.context.route("**/*", self._only_local)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.problems.append(
+            f"console error: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(
+            f"request failed: {r.url} {r.failure}"))
+        self.page.on("response", lambda r: r.status >= 400 and self.problems.append(
+            f"HTTP {r.status}: {r.url}"))
+
+    def _only_local(self, route):
+        if route.request.url.startswith(self.base) or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            self.problems.append(f"request outside the site: {route.request.url}")
+            route.abort()
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_in_browser(browser, site, path):
+    visit = PageVisit(browser, site)
+    page = visit.page
+    try:
+        page.goto(site + path, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        if page.locator(".math").count():
+            page.wait_for_function("() => window.MathJax?.startup?.promise")
+            page.evaluate("() => MathJax.startup.promise")
+            unrendered = page.locator(".math:not(:has(mjx-container))").count()
+            assert unrendered == 0, f"{unrendered} formulas not rendered by MathJax"
+            assert page.locator("mjx-merror").count() == 0, "MathJax reported an error"
+        assert "$$" not in page.locator("main").inner_text()
+        broken = page.evaluate(
+            "() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
+            ".map(i => i.src)")
+        assert broken == [], f"images not loaded: {broken}"
+        if path.startswith("chapters/"):
+            assert page.locator("main img").count() >= 1
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{Path(path).stem}.png"), full_page=True)
+        assert visit.problems == []
+    finally:
+        visit.close()
+
+
+def test_search_finds_a_loss_by_name(browser, site):
+    visit = PageVisit(browser, site)
+    try:
+        visit.page.goto(site + "search.html?q=Huber", wait_until="load")
+        results = visit.page.locator("#search-results ul.search li")
+        results.first.wait_for(timeout=15000)
+        assert "regression" in " ".join(results.all_inner_texts()).lower()
+        assert visit.problems == []
+    finally:
+        visit.close()
