@@ -8,7 +8,7 @@ framework call, including Keras' target-first argument order::
 
 The gradient is taken with respect to the prediction (of the summed output when the
 loss is not a scalar), with ``backward()`` and ``tf.GradientTape`` respectively.
-PyTorch runs on :func:`lossbook.torch_device`; TensorFlow on the CPU.
+PyTorch runs on :func:`lossbook.environment.torch_device`; TensorFlow on the CPU.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _convert(x, dt: np.dtype, make: Callable):
 def run_torch(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Result:
     """Evaluate ``loss(pred, *args, **kwargs)`` with PyTorch autograd.
 
-    Array arguments become tensors (see :func:`_convert`); the prediction has ``dtype``.
+    Array arguments become tensors (floats in ``dtype``, integers ``int64``); the prediction has ``dtype``.
     """
     import torch
 
@@ -62,7 +62,7 @@ def run_torch(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> 
 def run_tf(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Result:
     """Evaluate ``loss(pred, *args, **kwargs)`` under ``tf.GradientTape`` on the CPU.
 
-    Array arguments become tensors (see :func:`_convert`); the prediction has ``dtype``.
+    Array arguments become tensors (floats in ``dtype``, integers ``int64``); the prediction has ``dtype``.
     """
     import tensorflow as tf
 

@@ -25,7 +25,7 @@ def loss_curves(curves: Mapping[str, Curve], x=None, *,
     """Plot each loss against ``x`` (target 0) and its derivative ``dl/dpred``.
 
     A curve is a reference, a ``(reference, params)`` pair, or a callable ``x -> Result``
-    (for example a framework loss through :func:`lossbook.run_torch`, unreduced).
+    (for example a framework loss through :func:`lossbook.frameworks.run_torch`, unreduced).
     Returns the figure; end the cell with ``plt.show()``.
     """
     import matplotlib.pyplot as plt
