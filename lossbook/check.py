@@ -9,6 +9,8 @@ import numpy as np
 from .fmt import DECIMALS, fmt, table
 from .reference import Result
 
+MAX_ITEMS = 6  # values shown per array, so that tables fit the page
+
 
 class Disagreement(AssertionError):
     """Two implementations of a loss disagree beyond the stated tolerance."""
@@ -18,17 +20,19 @@ RTOL, ATOL = 1e-5, 1e-7
 
 
 def check(results: Mapping[str, Result], *, rtol: float = RTOL, atol: float = ATOL,
-          decimals: int = DECIMALS, grad: bool = True) -> None:
+          decimals: int = DECIMALS, grad: bool = True, max_items: int = MAX_ITEMS) -> None:
     """Print values (and gradients) of every implementation, then compare each with the first.
 
     Raises :class:`Disagreement` naming the implementations and the largest difference
     when a value or gradient differs by more than ``atol + rtol * |first|``.
     The default tolerance suits float32 results compared with a float64 reference.
+    Arrays show at most ``max_items`` values; the comparison always uses all of them.
     """
     if len(results) < 2:
         raise ValueError(f"check() needs at least two implementations, got {len(results)}")
     headers = ["implementation", "dtype", "value"] + (["gradient"] if grad else [])
-    rows = [[name, r.dtype, fmt(r.value, decimals)] + ([fmt(r.grad, decimals)] if grad else [])
+    rows = [[name, r.dtype, fmt(r.value, decimals, max_items)]
+            + ([fmt(r.grad, decimals, max_items)] if grad else [])
             for name, r in results.items()]
     print(table(rows, headers))
     (base_name, base), *others = results.items()
@@ -48,8 +52,9 @@ def _compare(what: str, x, base_what: str, base, rtol: float, atol: float) -> No
         raise Disagreement(f"{what} has shape {x.shape}, {base_what} has shape {base.shape}")
     if not np.allclose(x, base, rtol=rtol, atol=atol, equal_nan=True):
         err = np.abs(x - base)
-        i = np.unravel_index(np.nanargmax(err), err.shape) if err.ndim else ()
+        i = tuple(int(k) for k in np.unravel_index(np.nanargmax(err), err.shape))
+        where = f" at index {i}" if i else ""
         raise Disagreement(
-            f"{what} differs from {base_what}: {x[i]!r} vs {base[i]!r} at index {i} "
+            f"{what} differs from {base_what}: {float(x[i])!r} vs {float(base[i])!r}{where} "
             f"(rtol={rtol:g}, atol={atol:g})"
         )

@@ -43,7 +43,7 @@ def _convert(x, dt: np.dtype, make: Callable):
 def run_torch(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Result:
     """Evaluate ``loss(pred, *args, **kwargs)`` with PyTorch autograd.
 
-    Array arguments become tensors (floats in ``dtype``, integers ``int64``); the prediction has ``dtype``.
+    Array arguments become tensors (floats in ``dtype``, integers ``int64``).
     """
     import torch
 
@@ -62,7 +62,7 @@ def run_torch(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> 
 def run_tf(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Result:
     """Evaluate ``loss(pred, *args, **kwargs)`` under ``tf.GradientTape`` on the CPU.
 
-    Array arguments become tensors (floats in ``dtype``, integers ``int64``); the prediction has ``dtype``.
+    Array arguments become tensors (floats in ``dtype``, integers ``int64``).
     """
     import tensorflow as tf
 

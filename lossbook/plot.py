@@ -21,11 +21,13 @@ def _evaluate(curve: Curve, x: np.ndarray) -> Result:
 
 
 def loss_curves(curves: Mapping[str, Curve], x=None, *,
-                xlabel: str = "residual  e = prediction − target", ylim=None, title=None):
+                xlabel: str = "residual  e = prediction − target", ylim=None, grad_ylim=None,
+                title=None):
     """Plot each loss against ``x`` (target 0) and its derivative ``dl/dpred``.
 
     A curve is a reference, a ``(reference, params)`` pair, or a callable ``x -> Result``
     (for example a framework loss through :func:`lossbook.frameworks.run_torch`, unreduced).
+    ``ylim`` and ``grad_ylim`` limit the two panels' vertical axes.
     Returns the figure; end the cell with ``plt.show()``.
     """
     import matplotlib.pyplot as plt
@@ -40,6 +42,8 @@ def loss_curves(curves: Mapping[str, Curve], x=None, *,
     ax_grad.set(xlabel=xlabel, ylabel="d loss / d prediction", title="gradient")
     if ylim is not None:
         ax_loss.set_ylim(*ylim)
+    if grad_ylim is not None:
+        ax_grad.set_ylim(*grad_ylim)
     ax_loss.legend()
     if title:
         fig.suptitle(title)

@@ -30,6 +30,11 @@ class Result:
     grad: np.ndarray | None
     dtype: str
 
+    def scaled(self, factor: float) -> Result:
+        """The result for ``factor * loss`` (e.g. the ½ convention: ``r.scaled(0.5)``)."""
+        grad = None if self.grad is None else factor * self.grad
+        return Result(factor * np.asarray(self.value), grad, self.dtype)
+
 
 Kernel = Callable[..., tuple[np.ndarray, np.ndarray]]
 Inputs = Callable[[object, object], tuple[np.ndarray, np.ndarray]]

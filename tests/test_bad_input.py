@@ -67,6 +67,23 @@ def test_check_prints_table(capsys):
     assert out[-1] == "all 2 agree (rtol=1e-05, atol=1e-07)"
 
 
+def test_check_shows_at_most_max_items_but_compares_all(capsys):
+    n = 10
+    r = lb.mse.value_and_grad(np.zeros(n), np.ones(n))
+    lb.check({"a": r, "b": r}, max_items=3)
+    assert "... (10 values)" in capsys.readouterr().out
+    changed = lb.Result(r.value, r.grad.copy(), "float64")
+    changed.grad[-1] += 1.0
+    with pytest.raises(lb.Disagreement, match=r"at index \(9,\)"):
+        lb.check({"a": r, "b": changed}, max_items=3)
+
+
+def test_result_scaled():
+    r = lb.mse.value_and_grad(P, T).scaled(0.5)
+    assert r.value == pytest.approx(0.5 * lb.mse(P, T))
+    np.testing.assert_allclose(r.grad, (P - T) / 3)
+
+
 def test_fmt_is_fixed_precision_and_device_neutral():
     assert lb.fmt(-1e-9) == "0.000000"
     assert lb.fmt(np.float32(0.1)) == "0.100000"

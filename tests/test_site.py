@@ -68,13 +68,17 @@ def ensure_chromium() -> None:
         pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
 
 
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
 def site(build):
     """The built site served on 127.0.0.1 (an ephemeral port), as `make serve` does."""
     assert build.returncode == 0
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(HTML))
-    handler.log_message = lambda *args: None
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(QuietHandler, directory=str(HTML)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -144,7 +148,7 @@ def test_page_in_browser(browser, site, path):
             assert page.locator("main img").count() >= 1
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"{Path(path).stem}.png"), full_page=True)
-        assert visit.problems == []
+        assert not visit.problems, "\n".join(visit.problems)
     finally:
         visit.close()
 
@@ -156,6 +160,6 @@ def test_search_finds_a_loss_by_name(browser, site):
         results = visit.page.locator("#search-results ul.search li")
         results.first.wait_for(timeout=15000)
         assert "regression" in " ".join(results.all_inner_texts()).lower()
-        assert visit.problems == []
+        assert not visit.problems, "\n".join(visit.problems)
     finally:
         visit.close()
