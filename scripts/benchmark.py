@@ -4,7 +4,8 @@
     python scripts/benchmark.py --only refs
 
 Reports wall times of the unit tests, nbval and the site build (clean and with nothing
-changed), nbval against its floor, and the time of each reference on a large batch.
+changed), nbval against its floor, the time of each reference on a large batch, and the
+weight of every page of the built site (``--only pages`` needs a built site).
 nbval's floor is the same nbval run over notebooks that contain only each chapter's
 first code cell (kernel start + imports + ``lb.setup()``), with the same workers.
 """
@@ -12,6 +13,7 @@ first code cell (kernel start + imports + ``lb.setup()``), with the same workers
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -73,6 +75,27 @@ def bench_suite() -> list[list[str]]:
     return rows
 
 
+def page_weights(html: Path = ROOT / "_build" / "html") -> dict[str, int]:
+    """Bytes each page loads from the site: its HTML plus the scripts, style sheets and
+    images it references (fonts that style sheets load on demand are not counted)."""
+    weights = {}
+    for page in sorted(html.rglob("*.html")):
+        if "_static" in page.parts or "_sources" in page.parts:
+            continue
+        text = page.read_text(errors="replace")
+        refs = set(re.findall(r'<(?:script|img)[^>]*\ssrc="([^"#?]+)', text))
+        refs |= set(re.findall(r'<link[^>]*rel="stylesheet"[^>]*href="([^"#?]+)', text))
+        files = {(page.parent / r).resolve() for r in refs if "://" not in r}
+        weights[str(page.relative_to(html))] = page.stat().st_size + sum(
+            f.stat().st_size for f in files if f.is_file())
+    return weights
+
+
+def bench_pages() -> list[list[str]]:
+    return [[f"page {name}", f"{size / 1e6:.2f} MB", "HTML + scripts + CSS + images"]
+            for name, size in page_weights().items()]
+
+
 def bench_references(size: int = 100_000, repeat: int = 5) -> list[list[str]]:
     pred, target = lb.regression_batch((size,), seed=0)
     pred, target = np.abs(pred), np.abs(target)  # inside every domain (msle)
@@ -93,14 +116,16 @@ def _time(fn) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["suite", "refs"])
+    parser.add_argument("--only", choices=["suite", "refs", "pages"])
     args = parser.parse_args()
     rows = []
     if args.only in (None, "suite"):
         rows += bench_suite()
     if args.only in (None, "refs"):
         rows += bench_references()
-    print(lb.table(rows, ["what", "time", "note"]))
+    if args.only in (None, "pages"):
+        rows += bench_pages()
+    print(lb.table(rows, ["what", "result", "note"]))
 
 
 if __name__ == "__main__":

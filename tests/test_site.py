@@ -12,6 +12,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
@@ -50,7 +51,9 @@ def test_chapter_page_has_formulas_and_figures(build, chapter):
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-PAGES = ["index.html", "search.html"] + [f"chapters/{c}.html" for c in CHAPTERS]
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+PAGES = ["index.html", "search.html", "genindex.html", "py-modindex.html", f"{TOC['root']}.html"]
+PAGES += [f"{c['file']}.html" for part in TOC["parts"] for c in part["chapters"]]
 
 
 def ensure_chromium() -> None:
