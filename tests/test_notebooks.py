@@ -87,3 +87,7 @@ class TestChapter:
         for c in nb.cells:
             if any("image/png" in o.get("data", {}) for o in c.get("outputs", [])):
                 assert c.source.rstrip().endswith("plt.show()")
+                figure = c.metadata.get("mystnb", {})
+                assert figure.get("figure", {}).get("caption"), "every figure has a caption"
+                assert figure.get("figure", {}).get("name"), "every figure has a label"
+                assert figure.get("image", {}).get("alt"), "every figure has alt text"

@@ -147,8 +147,11 @@ def test_page_in_browser(browser, site, path):
             "() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
             ".map(i => i.src)")
         assert broken == [], f"images not loaded: {broken}"
+        alts = page.eval_on_selector_all("main img", "imgs => imgs.map(i => i.alt)")
+        assert all(alt and not alt.endswith(".png") for alt in alts), f"alt texts: {alts}"
         if path.startswith("chapters/"):
-            assert page.locator("main img").count() >= 1
+            assert page.locator("main figure img").count() >= 1
+            assert page.locator("main figure figcaption").count() == len(alts), "captions"
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"{Path(path).stem}.png"), full_page=True)
         assert not visit.problems, "\n".join(visit.problems)
