@@ -169,3 +169,13 @@ def test_search_finds_a_loss_by_name(browser, site):
         assert not visit.problems, "\n".join(visit.problems)
     finally:
         visit.close()
+
+
+def test_every_page_weighs_under_2_mb(build):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from benchmark import page_weights
+
+    weights = page_weights(HTML)
+    assert len(weights) >= len(PAGES)
+    heavy = {page: size for page, size in weights.items() if size >= 2_000_000}
+    assert not heavy, f"pages of 2 MB or more: {heavy}"
