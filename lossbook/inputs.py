@@ -63,3 +63,45 @@ def scalar(name: str, x, *, low: float | None = None, high: float | None = None,
         hi = "inf" if high is None else f"{high:g}"
         raise ValueError(f"{name} must be in {left}{lo}, {hi}{right}, got {x:g}")
     return x
+
+
+def class_indices(name: str, x, n_classes: int, *, ignore_index: int | None = None) -> np.ndarray:
+    """Integer class indices in ``[0, n_classes)`` (``ignore_index`` also allowed)."""
+    arr = np.asarray(x)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer class indices, got dtype {arr.dtype}")
+    valid = (arr >= 0) & (arr < n_classes)
+    if ignore_index is not None:
+        valid |= arr == ignore_index
+    if not np.all(valid):
+        raise ValueError(
+            f"{name} must be class indices in [0, {n_classes - 1}]"
+            + (f" or ignore_index={ignore_index}" if ignore_index is not None else "")
+            + f", got {arr[~valid].flat[0]}"
+        )
+    return arr.astype(np.int64)
+
+
+def probabilities(name: str, x, *, axis: int | None = None, atol: float = 1e-6) -> np.ndarray:
+    """Finite values in [0, 1]; with ``axis``, each slice along it must also sum to 1."""
+    arr = float_array(name, x)
+    bad = (arr < 0) | (arr > 1)
+    if np.any(bad):
+        raise ValueError(f"{name} must be probabilities in [0, 1], got {arr[bad].flat[0]:g}")
+    if axis is not None:
+        sums = arr.sum(axis=axis)
+        off = np.abs(sums - 1.0) > atol
+        if np.any(off):
+            raise ValueError(
+                f"{name} must sum to 1 along axis {axis}, got a sum of {sums[off].flat[0]:g}")
+    return arr
+
+
+def labels(name: str, x, allowed: tuple[float, ...]) -> np.ndarray:
+    """Float labels that take only the ``allowed`` values (e.g. ``(0, 1)`` or ``(-1, 1)``)."""
+    arr = float_array(name, x)
+    bad = ~np.isin(arr, allowed)
+    if np.any(bad):
+        shown = ", ".join(f"{a:g}" for a in allowed)
+        raise ValueError(f"{name} must take only the values {{{shown}}}, got {arr[bad].flat[0]:g}")
+    return arr

@@ -4,6 +4,13 @@ A *kernel* computes, in float64 and vectorised, the unreduced loss ``l`` and its
 derivative ``dl/dpred`` (same shape as ``pred``).  :class:`Reference` wraps it with
 input validation and :func:`lossbook.reduction.reduce`, so every reference returns
 both a value and the exact gradient of that value with respect to the prediction.
+
+The loss may have fewer axes than ``pred`` (one value per sample, e.g. cross-entropy
+over a class axis): the reduction's scale is then broadcast over the trailing axes.
+A kernel may return a third array, implicit per-sample weights (class weights of the
+targets, 0 for ignored samples): they multiply any ``weight`` given by the caller, and
+``reduction="mean"`` becomes the weighted mean over them, PyTorch's convention for
+``NLLLoss`` and ``CrossEntropyLoss``.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ class Result:
         return Result(factor * np.asarray(self.value), grad, self.dtype)
 
 
-Kernel = Callable[..., tuple[np.ndarray, np.ndarray]]
+Kernel = Callable[..., tuple[np.ndarray, ...]]
 Inputs = Callable[[object, object], tuple[np.ndarray, np.ndarray]]
 
 
@@ -75,7 +82,10 @@ class Reference:
                 f"it takes {sorted(self.params)}"
             )
         pred, target = self.inputs(pred, target)
-        loss, dloss = self.kernel(pred, target, **params)
+        loss, dloss, *implicit = self.kernel(pred, target, **params)
+        if implicit:  # per-sample weights of the loss itself: "mean" is their weighted mean
+            weight = implicit[0] if weight is None else implicit[0] * weight
+            reduction = "weighted_mean" if reduction == "mean" else reduction
         value, scale = reduce(loss, reduction, weight)
         # The loss may have fewer axes than pred (one value per sample): align scale.
         scale = scale.reshape(scale.shape + (1,) * (dloss.ndim - scale.ndim))

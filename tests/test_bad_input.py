@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import lossbook as lb
+from lossbook import inputs
 
 P, T = np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.0])
 
@@ -42,6 +43,25 @@ P, T = np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.0])
      r"huber\(\) got unknown parameter\(s\) \['beta'\]; it takes \['delta'\]"),
 ])
 def test_bad_input_message(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: inputs.class_indices("target", np.array([0, 3]), 3), ValueError,
+     r"target must be class indices in \[0, 2\], got 3"),
+    (lambda: inputs.class_indices("target", np.array([-1]), 3, ignore_index=-100), ValueError,
+     r"in \[0, 2\] or ignore_index=-100, got -1"),
+    (lambda: inputs.class_indices("target", np.array([0.0]), 3), TypeError,
+     r"target must hold integer class indices, got dtype float64"),
+    (lambda: inputs.probabilities("pred", [0.5, 1.2]), ValueError,
+     r"pred must be probabilities in \[0, 1\], got 1.2"),
+    (lambda: inputs.probabilities("target", [[0.2, 0.7]], axis=-1), ValueError,
+     r"target must sum to 1 along axis -1, got a sum of 0.9"),
+    (lambda: inputs.labels("target", [1.0, 0.0], (-1.0, 1.0)), ValueError,
+     r"target must take only the values \{-1, 1\}, got 0"),
+])
+def test_shared_validators(call, error, message):
     with pytest.raises(error, match=message):
         call()
 

@@ -120,3 +120,22 @@ def test_reduce_returns_its_own_derivative():
     np.testing.assert_allclose(scale, np.broadcast_to(w / 8, (2, 2)))
     value, scale = lb.reduce(loss, "mean")
     assert value == 2.5 and np.all(scale == 0.25)
+
+
+def test_implicit_weights_of_a_kernel_make_mean_a_weighted_mean():
+    """A kernel's third output (e.g. class weights of the targets) weights the mean."""
+    from lossbook.inputs import same_shape
+    from lossbook.reference import reference
+
+    implicit = np.array([1.0, 3.0, 0.0])
+
+    @reference(same_shape)
+    def toy(pred, target):
+        return (pred - target) ** 2, 2 * (pred - target), implicit
+
+    pred, target = np.array([1.0, 2.0, 3.0]), np.zeros(3)
+    r = toy.value_and_grad(pred, target)
+    assert r.value == pytest.approx((1 + 12 + 0) / 4)
+    np.testing.assert_allclose(r.grad, [2 / 4, 12 / 4, 0])
+    assert toy(pred, target, reduction="sum") == pytest.approx(13)
+    assert toy(pred, target, weight=[2.0, 1.0, 1.0]) == pytest.approx((2 + 12) / 5)

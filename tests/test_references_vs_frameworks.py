@@ -42,19 +42,25 @@ def test_matches_pytorch(frameworks, spec, data, reduction):
                 spec.reference.value_and_grad(pred, target, reduction=reduction, **params))
 
 
+def keras_per_sample(ref: lb.Result, pred: np.ndarray) -> lb.Result:
+    """Keras' unreduced loss: one value per sample. Element-wise references (loss of the
+    prediction's shape) are averaged over the last axis, as Keras' loss functions do."""
+    if ref.value.shape != pred.shape:
+        return ref
+    width = pred.shape[-1]
+    return lb.Result(ref.value.mean(axis=-1), ref.grad / width, "float64")
+
+
 @pytest.mark.parametrize("spec", WITH_KERAS, ids=lambda s: s.key)
 @SETTINGS
 @given(data=st.data())
 def test_matches_keras_per_sample(frameworks, spec, data):
-    """Keras' unreduced loss is the mean over the last axis of the element-wise loss."""
     pred, target = data.draw(pairs(spec.key))
     params = data.draw(params_for(spec.key))
     loss = spec.keras.build(params, reduction="none", dtype="float64")
     got = lb.run_tf(lambda p, t: loss(t, p), pred, target)
     ref = spec.reference.value_and_grad(pred, target, reduction="none", **params)
-    width = pred.shape[-1]
-    assert_same(got, lb.Result(ref.value.mean(axis=-1), ref.grad / width, "float64"),
-                KERAS_VALUE_ATOL.get(spec.key, ATOL))
+    assert_same(got, keras_per_sample(ref, pred), KERAS_VALUE_ATOL.get(spec.key, ATOL))
 
 
 @pytest.mark.parametrize("spec", WITH_KERAS, ids=lambda s: s.key)
@@ -62,20 +68,22 @@ def test_matches_keras_per_sample(frameworks, spec, data):
 @given(data=st.data(), keras_reduction=st.sampled_from(
     ["sum_over_batch_size", "mean_with_sample_weight", "sum"]))
 def test_matches_keras_with_sample_weight(frameworks, spec, data, keras_reduction):
-    """Per-sample weights of shape ``pred.shape[:-1]`` are per-element weights ``w[..., None]``."""
+    """Keras weights per sample; the reference weights per element of its unreduced loss."""
     pred, target = data.draw(pairs(spec.key, min_dims=2))
     params = data.draw(params_for(spec.key))
-    w = data.draw(weights(pred.shape[:-1]))
+    unreduced = spec.reference(pred, target, reduction="none", **params)
+    elementwise = unreduced.shape == pred.shape
+    w = data.draw(weights(pred.shape[:-1] if elementwise else unreduced.shape))
     if keras_reduction == "mean_with_sample_weight" and w.sum() == 0:
         w[...] = 1.0
     loss = spec.keras.build(params, reduction=keras_reduction, dtype="float64")
     got = lb.run_tf(lambda p, t: loss(t, p, sample_weight=w), pred, target)
     reduction = {"sum_over_batch_size": "mean", "mean_with_sample_weight": "weighted_mean",
                  "sum": "sum"}[keras_reduction]
-    ref = spec.reference.value_and_grad(pred, target, reduction=reduction, weight=w[..., None],
-                                        **params)
-    if reduction == "sum":  # Keras sums per-sample means
-        ref = lb.Result(ref.value / pred.shape[-1], ref.grad / pred.shape[-1], "float64")
+    ref = spec.reference.value_and_grad(pred, target, reduction=reduction,
+                                        weight=w[..., None] if elementwise else w, **params)
+    if reduction == "sum" and elementwise:  # Keras sums per-sample means
+        ref = ref.scaled(1 / pred.shape[-1])
     atol = KERAS_VALUE_ATOL.get(spec.key, ATOL) * max(1.0, w.sum())
     assert_same(got, ref, atol)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
+import pkgutil
 from pathlib import Path
 
 import pytest
 
+import lossbook
 import lossbook as lb
-from lossbook import regression
 from lossbook.registry import resolve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +30,11 @@ def test_framework_name_exists_and_defaults_match(frameworks, key, framework, ap
 
 
 def test_every_reference_is_registered_once():
-    references = {name for name, obj in vars(regression).items() if isinstance(obj, lb.Reference)}
+    modules = [importlib.import_module(f"lossbook.{m.name}")
+               for m in pkgutil.iter_modules(lossbook.__path__)]
+    references = {name for m in modules for name, obj in vars(m).items()
+                  if isinstance(obj, lb.Reference)}
+    assert references
     registered = [s.reference.__name__ for s in lb.REGISTRY.values()]
     assert sorted(registered) == sorted(set(registered))
     assert references <= set(registered)
