@@ -50,6 +50,9 @@ class LossSpec:
     torch: Api | None = None
     keras: Api | None = None
     others: dict[str, str] = field(default_factory=dict)  # TF1, optax, Flux, Gluon names
+    #: Test module that compares this loss with the frameworks when the registry-driven
+    #: tests cannot call it as ``loss(pred, target)`` (e.g. CTC needs lengths).
+    framework_test: str = ""
 
 
 def torch_api(name: str, fixed: dict | None = None, **defaults) -> Api:

@@ -18,12 +18,22 @@ PARAMS = {
 }
 
 
+#: Input strategies of losses that are not element-wise: key -> (min_dims -> strategy).
+#: ``min_dims=2`` asks for a batch axis in front (per-sample Keras weights).
+INPUTS: dict = {}
+
+
 def params_for(key: str):
     return PARAMS.get(key, st.just({}))
 
 
+def pairs(key: str, min_dims: int = 1):
+    """``(pred, target)`` for the loss ``key``: its entry in ``INPUTS``, else element-wise."""
+    return INPUTS[key](min_dims) if key in INPUTS else elementwise_pairs(key, min_dims)
+
+
 @st.composite
-def pairs(draw, key: str, min_dims: int = 1):
+def elementwise_pairs(draw, key: str, min_dims: int = 1):
     """``(pred, target)`` float64 arrays of one random shape inside the loss's domain."""
     shape = draw(hnp.array_shapes(min_dims=min_dims, max_dims=3, min_side=1, max_side=4))
     low, high = DOMAIN.get(key, DEFAULT_DOMAIN)

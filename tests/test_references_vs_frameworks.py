@@ -5,6 +5,8 @@ Driven by the registry, so a new loss with a PyTorch or Keras name is tested aut
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,12 +15,14 @@ from hypothesis import strategies as st
 import lossbook as lb
 from strategies import pairs, params_for, weights
 
+ROOT = Path(__file__).resolve().parent.parent
 RTOL, ATOL = 1e-9, 1e-10
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-WITH_TORCH = [s for s in lb.REGISTRY.values() if s.torch]
-WITH_KERAS = [s for s in lb.REGISTRY.values() if s.keras]
+GENERIC = [s for s in lb.REGISTRY.values() if not s.framework_test]
+WITH_TORCH = [s for s in GENERIC if s.torch]
+WITH_KERAS = [s for s in GENERIC if s.keras]
 
 
 # Keras' log_cosh subtracts ops.log(2.0) evaluated in float32 even for float64 inputs
@@ -92,3 +96,10 @@ def test_every_reference_is_tested_against_a_framework_or_listed_here():
     """Losses with no framework implementation are tested by properties only."""
     untested = {s.key for s in lb.REGISTRY.values() if not (s.torch or s.keras)}
     assert untested == {"pinball"}
+
+
+@pytest.mark.parametrize("spec", [s for s in lb.REGISTRY.values() if s.framework_test],
+                         ids=lambda s: s.key)
+def test_losses_tested_elsewhere_are_tested_there(spec):
+    text = (ROOT / spec.framework_test).read_text()
+    assert f"lb.{spec.key}" in text or f"lossbook.{spec.key}" in text
