@@ -9,14 +9,12 @@ import numpy as np
 from .fmt import DECIMALS, fmt, table
 from .reference import Result
 
+RTOL, ATOL = 1e-5, 1e-7  # default tolerance: a float32 result against a float64 one
 MAX_ITEMS = 6  # values shown per array, so that tables fit the page
 
 
 class Disagreement(AssertionError):
     """Two implementations of a loss disagree beyond the stated tolerance."""
-
-
-RTOL, ATOL = 1e-5, 1e-7
 
 
 def check(results: Mapping[str, Result], *, rtol: float = RTOL, atol: float = ATOL,
