@@ -40,14 +40,18 @@ def _convert(x, dt: np.dtype, make: Callable):
     return make(a)
 
 
-def run_torch(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Result:
+def run_torch(loss: Callable, pred, *args, dtype: str = "float64", device=None,
+              **kwargs) -> Result:
     """Evaluate ``loss(pred, *args, **kwargs)`` with PyTorch autograd.
 
-    Array arguments become tensors (floats in ``dtype``, integers ``int64``).
+    Array arguments become tensors (floats in ``dtype``, integers ``int64``) on ``device``
+    (default :func:`lossbook.environment.torch_device`; ``"cpu"`` for an operation that
+    has no deterministic CUDA implementation).
     """
     import torch
 
-    dev, dt = torch_device(), _float_dtype(dtype)
+    dev = torch_device() if device is None else torch.device(device)
+    dt = _float_dtype(dtype)
 
     def tensor(x):
         return _convert(x, dt, lambda a: torch.as_tensor(a, device=dev))

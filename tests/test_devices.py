@@ -56,3 +56,10 @@ def test_run_torch_puts_every_array_on_the_device_and_copies_results_back(
 def test_setup_without_a_gpu_uses_the_cpu(frameworks):
     torch, _ = frameworks
     assert lb.torch_device() == torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_run_torch_can_pin_a_loss_to_the_cpu(frameworks, monkeypatch):
+    torch, _ = frameworks
+    monkeypatch.setattr(environment, "_torch_device", torch.device("meta"))
+    r = lb.run_torch(torch.nn.MSELoss(), np.ones(3), np.zeros(3), device="cpu")
+    assert float(r.value) == 1.0 and np.allclose(r.grad, 2 / 3)
