@@ -4,20 +4,62 @@
 :mod:`lossbook.frameworks` and :func:`setup` import them when called.
 """
 
+from . import accuracy
+from .adaptive import adaptive_log_prob, adaptive_softmax, adaptive_weights
 from .check import Disagreement, check
+from .classification import (
+    bce_with_logits,
+    binary_cross_entropy,
+    categorical_cross_entropy,
+    cross_entropy,
+    focal,
+    log_softmax,
+    nll,
+    sigmoid,
+    softmax,
+)
+from .ctc import ctc, ctc_alignments, ctc_collapse
 from .data import line_with_outliers, regression_batch, rng
+from .distributions import gaussian_nll, kl_div, poisson_nll
 from .environment import setup, torch_device
 from .fmt import fmt, table
 from .frameworks import run_tf, run_torch
+from .margin import (
+    categorical_hinge,
+    hinge,
+    multi_margin,
+    multilabel_margin,
+    multilabel_soft_margin,
+    soft_margin,
+    squared_hinge,
+)
 from .plot import loss_curves
+from .ranking import (
+    contrastive,
+    cosine_embedding,
+    cosine_similarity,
+    hinge_embedding,
+    margin_ranking,
+    triplet_margin,
+)
 from .reduction import REDUCTIONS, reduce
 from .reference import Reference, Result
 from .registry import ARGUMENT_ORDER, REGISTRY, LossSpec
 from .regression import huber, l1, log_cosh, mape, mse, msle, pinball, smooth_l1
 
 __all__ = [
+    "accuracy",
     "ARGUMENT_ORDER", "REDUCTIONS", "REGISTRY", "Disagreement", "LossSpec", "Reference",
     "Result", "check", "fmt", "huber", "l1", "line_with_outliers", "log_cosh", "loss_curves",
     "mape", "mse", "msle", "pinball", "reduce", "regression_batch", "rng", "run_tf",
     "run_torch", "setup", "smooth_l1", "table", "torch_device",
+    "ctc", "ctc_alignments", "ctc_collapse",
+    "adaptive_log_prob", "adaptive_softmax", "adaptive_weights",
+    "contrastive", "cosine_embedding", "cosine_similarity", "hinge_embedding",
+    "margin_ranking", "triplet_margin",
+    "gaussian_nll", "kl_div", "poisson_nll",
+    "bce_with_logits", "binary_cross_entropy", "categorical_cross_entropy", "cross_entropy",
+    "focal", "log_softmax", "nll", "sigmoid", "softmax",
+    "categorical_hinge", "hinge", "multi_margin", "multilabel_margin",
+    "multilabel_soft_margin", "soft_margin", "squared_hinge",
 ]

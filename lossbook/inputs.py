@@ -88,13 +88,7 @@ def probabilities(name: str, x, *, axis: int | None = None, atol: float = 1e-6) 
     bad = (arr < 0) | (arr > 1)
     if np.any(bad):
         raise ValueError(f"{name} must be probabilities in [0, 1], got {arr[bad].flat[0]:g}")
-    if axis is not None:
-        sums = arr.sum(axis=axis)
-        off = np.abs(sums - 1.0) > atol
-        if np.any(off):
-            raise ValueError(
-                f"{name} must sum to 1 along axis {axis}, got a sum of {sums[off].flat[0]:g}")
-    return arr
+    return arr if axis is None else sums_to_one(name, arr, axis=axis, atol=atol)
 
 
 def labels(name: str, x, allowed: tuple[float, ...]) -> np.ndarray:
@@ -105,3 +99,50 @@ def labels(name: str, x, allowed: tuple[float, ...]) -> np.ndarray:
         shown = ", ".join(f"{a:g}" for a in allowed)
         raise ValueError(f"{name} must take only the values {{{shown}}}, got {arr[bad].flat[0]:g}")
     return arr
+
+
+def like(name: str, x, ref_name: str, ref: np.ndarray) -> np.ndarray:
+    """``x`` as a float64 array with the shape of ``ref`` (the argument ``ref_name``)."""
+    arr = float_array(name, x)
+    if arr.shape != ref.shape:
+        raise ValueError(
+            f"{name} must have the shape of {ref_name} {ref.shape}, got {arr.shape}")
+    return arr
+
+
+def parts(name: str, x, names: tuple[str, ...]) -> tuple:
+    """Unpack a tuple argument holding several inputs, e.g. ``target = (x2, y)``."""
+    if not isinstance(x, tuple) or len(x) != len(names):
+        given = f"a tuple of {len(x)}" if isinstance(x, tuple) else type(x).__name__
+        raise TypeError(f"{name} must be a tuple ({', '.join(names)}), got {given}")
+    return x
+
+
+def scores_and_indices(pred, target) -> tuple[np.ndarray, np.ndarray]:
+    """Scores ``(..., C)`` (class axis last) and integer targets of shape ``(...)``.
+
+    Only the shapes and the integer dtype are checked here: the valid range depends on
+    the loss (``ignore_index``, padding), so the kernel checks it.
+    """
+    pred = float_array("pred", pred)
+    target = np.asarray(target)
+    if pred.ndim == 0:
+        raise ValueError("pred must have a class axis (the last one), got a scalar")
+    if not np.issubdtype(target.dtype, np.integer):
+        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
+    if target.shape != pred.shape[:-1]:
+        raise ValueError(
+            f"target must have the shape of pred without its last (class) axis, got pred "
+            f"{pred.shape} and target {target.shape}"
+        )
+    return pred, target
+
+
+def sums_to_one(name: str, x: np.ndarray, *, axis: int = -1, atol: float = 1e-6) -> np.ndarray:
+    """Each slice of ``x`` along ``axis`` sums to 1 (e.g. ``exp`` of log-probabilities)."""
+    sums = x.sum(axis=axis)
+    off = np.abs(sums - 1.0) > atol
+    if np.any(off):
+        raise ValueError(
+            f"{name} must sum to 1 along axis {axis}, got a sum of {sums[off].flat[0]:g}")
+    return x

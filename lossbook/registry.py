@@ -7,7 +7,8 @@ Each reference module lists its losses in ``SPECS`` (see :mod:`lossbook.spec`).
 
 from __future__ import annotations
 
-from . import regression
+from . import adaptive, classification, distributions, margin, ranking, regression
+from .ctc import SPECS as CTC_SPECS  # lossbook.ctc is the reference, not the module
 from .spec import Api, LossSpec, resolve
 
 #: How each framework orders a loss call's arguments.
@@ -22,6 +23,9 @@ ARGUMENT_ORDER = {
 
 
 #: Every loss in the book, by reference name.
-REGISTRY: dict[str, LossSpec] = {s.key: s for s in (*regression.SPECS,)}
+REGISTRY: dict[str, LossSpec] = {s.key: s for s in (*regression.SPECS, *classification.SPECS,
+                                                  *margin.SPECS, *ranking.SPECS, *CTC_SPECS,
+                                                  *distributions.SPECS,
+                                                  *adaptive.SPECS,)}
 
 __all__ = ["ARGUMENT_ORDER", "REGISTRY", "Api", "LossSpec", "resolve"]

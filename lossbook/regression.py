@@ -40,9 +40,8 @@ def huber(pred, target, *, delta=1.0):
     delta = scalar("delta", delta, low=0.0, low_open=True)
     e = pred - target
     a = np.abs(e)
-    quadratic = a <= delta
-    loss = np.where(quadratic, 0.5 * e * e, delta * (a - 0.5 * delta))
-    return loss, np.clip(e, -delta, delta)
+    m = np.minimum(a, delta)  # the quadratic part never squares a huge residual
+    return 0.5 * m * m + delta * (a - m), np.clip(e, -delta, delta)
 
 
 @reference(same_shape)
@@ -57,9 +56,8 @@ def smooth_l1(pred, target, *, beta=1.0):
     if beta == 0.0:
         return np.abs(e), np.sign(e)
     a = np.abs(e)
-    quadratic = a < beta
-    loss = np.where(quadratic, 0.5 * e * e / beta, a - 0.5 * beta)
-    return loss, np.clip(e / beta, -1.0, 1.0)
+    m = np.minimum(a, beta)
+    return 0.5 * m * m / beta + (a - m), np.clip(e / beta, -1.0, 1.0)
 
 
 @reference(same_shape)

@@ -7,6 +7,7 @@ Each reference module (``regression.py``, ...) lists its losses in ``SPECS``;
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass, field
 
 from .reference import Reference
@@ -31,6 +32,13 @@ class Api:
     params: dict[str, str] = field(default_factory=dict)
     defaults: dict[str, object] = field(default_factory=dict)
     fixed: dict[str, object] = field(default_factory=dict)
+
+    def actual_defaults(self) -> dict[str, object]:
+        """The installed framework's defaults for the arguments in ``defaults`` (raises if
+        the name does not exist; a missing argument shows as ``"<missing>"``)."""
+        parameters = inspect.signature(resolve(self.name)).parameters
+        return {k: parameters[k].default if k in parameters else "<missing>"
+                for k in self.defaults}
 
     def build(self, params: dict | None = None, **options):
         """Instantiate the framework's loss with reference-named ``params`` translated to

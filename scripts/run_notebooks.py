@@ -5,8 +5,8 @@
 
 Each notebook runs top to bottom in a fresh kernel of this interpreter with the test
 suite's environment (``lossbook.environment.ENV``), with C-level output kept out of the
-notebook (``--IPKernelApp.capture_fd_output=False``, as under nbval) and no timing
-metadata, then is written back in place.
+notebook (``--IPKernelApp.capture_fd_output=False``, as under nbval), no timing metadata
+and consecutive pieces of a stream joined, then is written back in place.
 """
 
 from __future__ import annotations
@@ -28,6 +28,19 @@ from lossbook.environment import apply_env  # noqa: E402
 KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
 
 
+def merge_streams(outputs: list) -> list:
+    """Join consecutive pieces of one stream: how a stream is split depends on timing."""
+    merged = []
+    for out in outputs:
+        last = merged[-1] if merged else None
+        if (out.output_type == "stream" and last is not None
+                and last.output_type == "stream" and last.name == out.name):
+            last.text += out.text
+        else:
+            merged.append(out)
+    return merged
+
+
 def run(path: Path) -> str:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -37,6 +50,8 @@ def run(path: Path) -> str:
     client.execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
                                  "name": "python3"}
     nbformat.write(nb, path)

@@ -118,3 +118,32 @@ def test_importing_lossbook_imports_no_framework():
             "print(sorted({'torch', 'tensorflow', 'keras'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: inputs.scores_and_indices(np.zeros((2, 3)), np.array([0, 1, 2])), ValueError,
+     r"target must have the shape of pred without its last \(class\) axis, got pred "
+     r"\(2, 3\) and target \(3,\)"),
+    (lambda: inputs.scores_and_indices(np.zeros(3), np.array(1.0)), TypeError,
+     r"target must hold integer class indices, got dtype float64"),
+    (lambda: inputs.scores_and_indices(np.float64(0.0), np.int64(0)), ValueError,
+     r"pred must have a class axis \(the last one\), got a scalar"),
+])
+def test_scores_and_indices(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: inputs.like("x2", np.zeros(2), "x1", np.zeros(3)), ValueError,
+     r"x2 must have the shape of x1 \(3,\), got \(2,\)"),
+    (lambda: inputs.parts("target", np.zeros(2), ("x2", "y")), TypeError,
+     r"target must be a tuple \(x2, y\), got ndarray"),
+    (lambda: inputs.parts("target", (1, 2, 3), ("x2", "y")), TypeError,
+     r"target must be a tuple \(x2, y\), got a tuple of 3"),
+    (lambda: inputs.sums_to_one("exp(pred)", np.array([[0.5, 0.7]])), ValueError,
+     r"exp\(pred\) must sum to 1 along axis -1, got a sum of 1.2"),
+])
+def test_several_inputs_and_normalisation(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

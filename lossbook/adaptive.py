@@ -1,0 +1,157 @@
+"""Adaptive softmax (Grave et al., 2017): a factorised distribution over a large vocabulary.
+
+Classes are sorted by frequency.  The *head* scores the ``shortlist`` most frequent classes
+and one entry per *tail cluster*; cluster ``i`` holds the classes ``[c_i, c_{i+1})`` and
+scores them through a low-dimensional projection.  With ``h`` the input features::
+
+    log p(y | h) = log softmax(h W + b)[y]                        (y in the shortlist)
+    log p(y | h) = log softmax(h W + b)[shortlist + i]
+                   + log softmax(h P_i O_i)[y - c_i]              (y in cluster i)
+
+which is a proper distribution: it sums to 1 over all classes.  Weights are stored with
+the class axis last: ``head`` ``(d, shortlist + n_clusters)``, and ``tail`` a list of
+``(P_i, O_i)`` of shapes ``(d, d_i)`` and ``(d_i, size_i)``.  The cutoffs follow from
+the shapes.  PyTorch's ``nn.Linear`` stores ``(out, in)``: :func:`adaptive_weights`
+transposes an ``nn.AdaptiveLogSoftmaxWithLoss``'s weights into this layout.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .inputs import class_indices, float_array
+from .reference import reference
+from .spec import Api, LossSpec
+
+
+def _log_softmax(a: np.ndarray) -> np.ndarray:
+    a = a - a.max(axis=-1, keepdims=True)
+    return a - np.log(np.exp(a).sum(axis=-1, keepdims=True))
+
+
+def _matrix(name: str, x) -> np.ndarray:
+    """A weight matrix; it may be empty (PyTorch's tail projections have
+    ``d // div_value ** (i + 1)`` columns, which can be 0: the cluster is then uniform)."""
+    return np.zeros(np.shape(x)) if np.size(x) == 0 else float_array(name, x)
+
+
+def _check_weights(d: int, head, tail, head_bias):
+    """The weights as float64 arrays, with shapes that fit together and with ``d``."""
+    head = float_array("head", head)
+    if head.ndim != 2 or head.shape[0] != d:
+        raise ValueError(f"head must have shape (d, shortlist + n_clusters) with d = {d}, "
+                         f"got shape {head.shape}")
+    if isinstance(tail, np.ndarray) or not all(
+            isinstance(pair, (tuple, list)) and len(pair) == 2 for pair in tail):
+        raise TypeError("tail must be a list of (projection, output) weight pairs")
+    tail = [(_matrix(f"tail[{i}] projection", p), _matrix(f"tail[{i}] output", o))
+            for i, (p, o) in enumerate(tail)]
+    shortlist = head.shape[1] - len(tail)
+    if shortlist < 1:
+        raise ValueError(f"head has {head.shape[1]} columns for {len(tail)} tail clusters: "
+                         f"no room for a shortlist")
+    for i, (p, o) in enumerate(tail):
+        if p.ndim != 2 or o.ndim != 2 or p.shape[0] != d or p.shape[1] != o.shape[0]:
+            raise ValueError(f"tail[{i}] must be (projection (d, d_i), output (d_i, size_i)) "
+                             f"with d = {d}, got shapes {p.shape} and {o.shape}")
+    if head_bias is not None:
+        head_bias = float_array("head_bias", head_bias)
+        if head_bias.shape != (head.shape[1],):
+            raise ValueError(f"head_bias must have shape ({head.shape[1]},), "
+                             f"got {head_bias.shape}")
+    cutoffs = np.cumsum([shortlist] + [o.shape[1] for _, o in tail])
+    return head, tail, head_bias, cutoffs
+
+
+def _hidden(hidden) -> np.ndarray:
+    hidden = float_array("hidden", hidden)
+    if hidden.ndim != 2:
+        raise ValueError(f"hidden must have shape (N, d), got shape {hidden.shape}")
+    return hidden
+
+
+def features(hidden, target) -> tuple[np.ndarray, np.ndarray]:
+    """Features ``(N, d)`` and integer targets ``(N,)``; their range is checked by the kernel."""
+    hidden = _hidden(hidden)
+    target = np.asarray(target)
+    if not np.issubdtype(target.dtype, np.integer):
+        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
+    if target.shape != hidden.shape[:1]:
+        raise ValueError(f"target must have shape ({hidden.shape[0]},), one class per row "
+                         f"of hidden, got shape {target.shape}")
+    return hidden, target
+
+
+def adaptive_log_prob(hidden, *, head, tail, head_bias=None) -> np.ndarray:
+    """Log-probabilities of every class, ``(N, n_classes)``: the full factorised distribution
+    (what ``AdaptiveLogSoftmaxWithLoss.log_prob`` returns)."""
+    hidden = _hidden(hidden)
+    head, tail, head_bias, _ = _check_weights(hidden.shape[1], head, tail, head_bias)
+    head_lp = _log_softmax(hidden @ head + (0.0 if head_bias is None else head_bias))
+    shortlist = head.shape[1] - len(tail)
+    parts = [head_lp[:, :shortlist]]
+    for i, (p, o) in enumerate(tail):
+        parts.append(head_lp[:, shortlist + i, None] + _log_softmax(hidden @ p @ o))
+    return np.concatenate(parts, axis=1)
+
+
+@reference(features)
+def adaptive_softmax(hidden, target, *, head=None, tail=(), head_bias=None):
+    """Negative log-likelihood ``-log p(target | hidden)`` under the adaptive softmax.
+
+    ``hidden`` ``(N, d)``, ``target`` ``(N,)`` class indices sorted by frequency; ``head``,
+    ``tail`` and ``head_bias`` as in the module docstring.  Each sample evaluates the head
+    and only the cluster of its own target.  ``dl/dhidden`` goes back through both
+    softmaxes: ``(softmax(a) - onehot) W^T`` for the head logits ``a``, plus
+    ``(softmax(u) - onehot) O_i^T P_i^T`` for the cluster logits ``u``.
+    """
+    if head is None:
+        raise TypeError("adaptive_softmax() needs the head weights: head=...")
+    n, d = hidden.shape
+    head, tail, head_bias, cutoffs = _check_weights(d, head, tail, head_bias)
+    target = class_indices("target", target, int(cutoffs[-1]))
+    shortlist = int(cutoffs[0])
+    cluster = np.searchsorted(cutoffs, target, side="right")  # 0: shortlist, i + 1: tail i
+    head_target = np.where(cluster == 0, target, shortlist + cluster - 1)
+
+    rows = np.arange(n)
+    head_logits = hidden @ head + (0.0 if head_bias is None else head_bias)
+    head_lp = _log_softmax(head_logits)
+    loss = -head_lp[rows, head_target]
+    d_logits = np.exp(head_lp)
+    d_logits[rows, head_target] -= 1.0
+    grad = d_logits @ head.T
+    for i, (p, o) in enumerate(tail):
+        idx = np.flatnonzero(cluster == i + 1)  # only the samples whose target is here
+        local = target[idx] - cutoffs[i]
+        projected = hidden[idx] @ p
+        lp = _log_softmax(projected @ o)
+        loss[idx] -= lp[np.arange(len(idx)), local]
+        d_u = np.exp(lp)
+        d_u[np.arange(len(idx)), local] -= 1.0
+        grad[idx] += d_u @ o.T @ p.T
+    return loss, grad
+
+
+def adaptive_weights(module) -> dict:
+    """``head``, ``tail`` and ``head_bias`` of a PyTorch ``nn.AdaptiveLogSoftmaxWithLoss``,
+    as float64 NumPy arrays with the class axis last (``nn.Linear`` stores ``(out, in)``)."""
+    def numpy(w):
+        return w.detach().cpu().double().numpy().T
+
+    bias = module.head.bias
+    return {
+        "head": numpy(module.head.weight),
+        "tail": [(numpy(proj.weight), numpy(out.weight)) for proj, out in module.tail],
+        "head_bias": None if bias is None else bias.detach().cpu().double().numpy(),
+    }
+
+
+SPECS = [
+    LossSpec("adaptive_softmax", "Adaptive softmax (negative log-likelihood)",
+             "08_large_vocabularies", adaptive_softmax,
+             Api("torch.nn.AdaptiveLogSoftmaxWithLoss",
+                 defaults={"div_value": 4.0, "head_bias": False}),
+             None,  # TF has no built-in (tf.nn.sampled_softmax_loss only samples)
+             framework_test="tests/test_adaptive.py"),
+]

@@ -1,0 +1,90 @@
+"""Tables of framework conventions, generated from the registry (chapter 10).
+
+Nothing here is typed in twice: names and defaults come from :data:`lossbook.registry.REGISTRY`,
+whose PyTorch and Keras entries a test checks against the installed frameworks.
+"""
+
+from __future__ import annotations
+
+from .registry import REGISTRY
+from .spec import Api, LossSpec
+
+#: Framework columns of the names table, and which ``LossSpec.others`` keys go in each.
+COLUMNS = {
+    "PyTorch": ("PyTorch",),
+    "Keras 3 / TF": ("TF", "TF2"),
+    "TF1": ("TF1",),
+    "optax": ("optax",),
+    "Flux": ("Flux",),
+    "Gluon": ("Gluon",),
+    "add-ons, history": ("torchvision", "TF Addons", "Keras 2"),
+}
+
+#: What each framework's default reduction does.
+DEFAULT_REDUCTION = {
+    "PyTorch": '"mean": mean over all elements (NLL/CE with weights: weighted mean)',
+    "Keras 3": '"sum_over_batch_size": mean of per-sample values (last axis averaged first)',
+    "TF1": "SUM_BY_NONZERO_WEIGHTS: sum(w l) / count(w != 0)",
+    "optax": "none: returns per-example values",
+    "Flux": "agg=mean over what the loss returns",
+    "Gluon": "one value per sample (mean over non-batch axes)",
+}
+
+NONE = "—"
+
+
+def short(name: str) -> str:
+    """``torch.nn.HuberLoss`` -> ``nn.HuberLoss``; ``keras.losses.Huber`` -> ``Huber``."""
+    return name.replace("torch.nn.", "nn.").replace("keras.losses.", "")
+
+
+def names_row(spec: LossSpec) -> list[str]:
+    """One row of the names table: the loss, then one cell per column of :data:`COLUMNS`."""
+    cells = []
+    for column, keys in COLUMNS.items():
+        api = {"PyTorch": spec.torch, "Keras 3 / TF": spec.keras}.get(column)
+        names = [short(api.name)] if api else []
+        names += [spec.others[k] for k in keys if k in spec.others]
+        cells.append("; ".join(names) or NONE)
+    return [f"{spec.title} (`lb.{spec.key}`)", *cells]
+
+
+def names_table() -> tuple[list[list[str]], list[str]]:
+    """Rows and headers: every registered loss and its name in each framework."""
+    return [names_row(s) for s in REGISTRY.values()], ["loss", *COLUMNS]
+
+
+def _call(api: Api | None) -> str:
+    if api is None:
+        return NONE
+    return f"{short(api.name)}({', '.join(f'{k}={v!r}' for k, v in api.defaults.items())})"
+
+
+def defaults_table() -> tuple[list[list[str]], list[str]]:
+    """Losses that both PyTorch and Keras have: the defaults of each, the parameters whose
+    defaults differ, and the arguments the book passes so that they compute the reference."""
+    rows = []
+    for spec in REGISTRY.values():
+        if not (spec.torch and spec.keras):
+            continue
+        shared = set(spec.torch.params) & set(spec.keras.params)
+        differ = [
+            f"{p}: {spec.torch.defaults[spec.torch.params[p]]!r} vs "
+            f"{spec.keras.defaults[spec.keras.params[p]]!r}"
+            for p in sorted(shared)
+            if spec.torch.defaults[spec.torch.params[p]]
+            != spec.keras.defaults[spec.keras.params[p]]
+        ]
+        fixed = [f"{short(a.name)}: {', '.join(f'{k}={v!r}' for k, v in a.fixed.items())}"
+                 for a in (spec.torch, spec.keras) if a.fixed]
+        rows.append([spec.title, _call(spec.torch), _call(spec.keras),
+                     "; ".join(differ) or "none", "; ".join(fixed) or NONE])
+    return rows, ["loss", "PyTorch defaults", "Keras defaults",
+                  "same parameter, different default", "passed to match the reference"]
+
+
+def markdown_table(rows: list[list[str]], headers: list[str]) -> str:
+    """A Markdown table (``|`` in cells escaped), for ``IPython.display.Markdown``."""
+    def line(cells):
+        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+    return "\n".join([line(headers), line(["---"] * len(headers)), *map(line, rows)])

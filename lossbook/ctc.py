@@ -1,0 +1,227 @@
+"""Connectionist temporal classification (CTC): the forward-backward algorithm in log space.
+
+For one sequence with log-probabilities ``x[t, c]`` (``t < T`` frames, ``C`` classes) and a
+target ``y`` of length ``S`` without blanks, the extended target ``z`` puts a blank before,
+between and after the labels (length ``2S + 1``).  An *alignment* is a path ``pi`` of ``T``
+classes that collapses to ``y`` (merge repeats, then drop blanks), and::
+
+    loss = -log sum_pi exp(sum_t x[t, pi_t]).
+
+The forward variables ``alpha[t, s]`` (log-probability of all prefixes ending in ``z[s]``
+at frame ``t``) obey ``alpha[t, s] = x[t, z[s]] + logsumexp(alpha[t-1, s], alpha[t-1, s-1],
+alpha[t-1, s-2])``, the last term only when ``z[s]`` is a label different from ``z[s-2]``.
+The backward variables ``beta`` run the same recursion from the end, and::
+
+    d loss / d x[t, c] = -exp(logsumexp_{s: z[s] = c} (alpha[t, s] + beta[t, s])
+                              - x[t, c] + loss)
+
+(both ``alpha`` and ``beta`` include ``x[t, z[s]]``).  The loops run over time only; batch
+and extended-label positions are vectorised.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .inputs import float_array
+from .reference import reference
+from .spec import LossSpec, keras_api, torch_api
+
+NEG_INF = -np.inf
+
+
+def _lse(a: np.ndarray, axis: int = 0) -> np.ndarray:
+    """``log(sum(exp(a), axis))``, stable, and -inf where every term is -inf."""
+    m = a.max(axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(m, axis) + np.log(np.exp(a - m).sum(axis=axis))
+
+
+def _lengths(name: str, x, n: int, high: int, low: int) -> np.ndarray:
+    """Integer lengths, one per sequence, each in [low, high]."""
+    if x is None:
+        return np.full(n, high, dtype=np.int64)
+    arr = np.asarray(x)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+    if arr.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), one length per sequence, "
+                         f"got shape {arr.shape}")
+    bad = (arr < low) | (arr > high)
+    if np.any(bad):
+        raise ValueError(f"{name} must be in [{low}, {high}] (the array's size), "
+                         f"got {arr[bad][0]}")
+    return arr.astype(np.int64)
+
+
+def _shift(a: np.ndarray, k: int) -> np.ndarray:
+    """``a`` moved by ``k`` positions along the last axis (right if ``k > 0``), -inf filled."""
+    out = np.full_like(a, NEG_INF)
+    if k > 0:
+        out[..., k:] = a[..., :-k]
+    else:
+        out[..., :k] = a[..., -k:]
+    return out
+
+
+def _forward(x: np.ndarray, skip: np.ndarray) -> np.ndarray:
+    """alpha (N, T, 2S+1): paths start in the first blank or the first label."""
+    alpha = np.full(x.shape, NEG_INF)
+    alpha[:, 0, :2] = x[:, 0, :2]
+    for t in range(1, x.shape[1]):
+        prev = alpha[:, t - 1]
+        two_back = np.where(skip, _shift(prev, 2), NEG_INF)
+        alpha[:, t] = x[:, t] + _lse(np.stack([prev, _shift(prev, 1), two_back]))
+    return alpha
+
+
+def _backward(x: np.ndarray, skip: np.ndarray, in_len: np.ndarray,
+              last: np.ndarray) -> np.ndarray:
+    """beta (N, T, 2S+1): paths end at frame ``in_len - 1`` in the final blank ``last``
+    or the last label ``last - 1``; beta is -inf after a sequence's last frame."""
+    n, t_max, width = x.shape
+    beta = np.full(x.shape, NEG_INF)
+    position = np.arange(width)
+    ends = (position == last[:, None]) | (position == last[:, None] - 1)
+    skip_ahead = np.zeros_like(skip)  # may z[s] jump to z[s + 2]?
+    skip_ahead[:, :-2] = skip[:, 2:]
+    for t in range(t_max - 1, -1, -1):
+        final = (t == in_len - 1)[:, None]
+        inside = (t < in_len - 1)[:, None]
+        if t < t_max - 1:
+            nxt = beta[:, t + 1]
+            two_ahead = np.where(skip_ahead, _shift(nxt, -2), NEG_INF)
+            step = x[:, t] + _lse(np.stack([nxt, _shift(nxt, -1), two_ahead]))
+        else:
+            step = np.full((n, width), NEG_INF)
+        beta[:, t] = np.where(final & ends, x[:, t], np.where(inside, step, NEG_INF))
+    return beta
+
+
+def ctc_inputs(log_probs, targets) -> tuple[np.ndarray, np.ndarray]:
+    """Log-probabilities ``(N, T, C)`` (class axis last) and padded integer targets ``(N, S)``."""
+    log_probs = float_array("log_probs", log_probs)
+    if log_probs.ndim != 3:
+        raise ValueError(f"log_probs must have shape (N, T, C), got shape {log_probs.shape}")
+    targets = np.asarray(targets)
+    if not np.issubdtype(targets.dtype, np.integer):
+        raise TypeError(f"targets must hold integer class indices, got dtype {targets.dtype}")
+    if targets.ndim != 2 or targets.shape[0] != log_probs.shape[0]:
+        raise ValueError(f"targets must have shape (N, S) with N = {log_probs.shape[0]}, "
+                         f"got shape {targets.shape}")
+    return log_probs, targets.astype(np.int64)
+
+
+def _extended(targets: np.ndarray, target_lengths: np.ndarray, blank: int):
+    """Extended targets ``z`` (N, 2S+1) and where the skip ``s-2 -> s`` is allowed."""
+    n, s = targets.shape
+    used = np.arange(s) < target_lengths[:, None]
+    labels = np.where(used, targets, blank)  # padding never reaches the read-out
+    z = np.full((n, 2 * s + 1), blank, dtype=np.int64)
+    z[:, 1::2] = labels
+    skip = np.zeros(z.shape, dtype=bool)
+    skip[:, 3::2] = labels[:, 1:] != labels[:, :-1]
+    return z, skip
+
+
+@reference(ctc_inputs)
+def ctc(log_probs, targets, *, input_lengths=None, target_lengths=None, blank=0,
+        zero_infinity=False):
+    """CTC loss per sequence: ``-log`` of the total probability of all alignments.
+
+    ``log_probs`` ``(N, T, C)``: log-probabilities (e.g. ``log_softmax`` of logits), batch
+    first and class axis last (PyTorch wants ``(T, N, C)``).  ``targets`` ``(N, S)``:
+    labels padded to ``S``; the first ``target_lengths[n]`` of row ``n`` are used and must
+    not contain ``blank``.  Lengths default to ``T`` and ``S``.
+
+    A target longer than its input is rejected.  A target that needs more frames than it
+    has (repeated labels need a blank between them) has loss ``inf`` and gradient ``nan``
+    on its frames, or 0 and 0 with ``zero_infinity=True`` (PyTorch's option).
+
+    The gradient is the exact derivative with respect to ``log_probs``; PyTorch's adds
+    ``exp(log_probs)`` (its backward assumes a ``log_softmax`` in front).  ``"mean"``
+    averages over sequences; PyTorch's ``"mean"`` first divides each loss by its target
+    length, which is ``weight=1 / max(target_lengths, 1)`` here.
+    """
+    n, t_max, c = log_probs.shape
+    s_max = targets.shape[1]
+    if not isinstance(blank, (int, np.integer)) or isinstance(blank, bool) or not 0 <= blank < c:
+        raise ValueError(f"blank must be a class index in [0, {c - 1}], got {blank!r}")
+    in_len = _lengths("input_lengths", input_lengths, n, t_max, 1)
+    tg_len = _lengths("target_lengths", target_lengths, n, s_max, 0)
+    used = np.arange(s_max) < tg_len[:, None]
+    bad = used & ((targets < 0) | (targets >= c) | (targets == blank))
+    if np.any(bad):
+        raise ValueError(f"targets must be class indices in [0, {c - 1}] other than the "
+                         f"blank {blank}, got {targets[bad][0]}")
+    short = in_len < tg_len
+    if np.any(short):
+        i = int(np.argmax(short))
+        raise ValueError(f"target {i} is longer than its input: target_lengths[{i}] = "
+                         f"{tg_len[i]} > input_lengths[{i}] = {in_len[i]}")
+
+    z, skip = _extended(targets, tg_len, blank)
+    x = np.take_along_axis(log_probs, z[:, None, :], axis=2)  # x[n, t, s] = log_probs[.., z[s]]
+    alpha = _forward(x, skip)
+    beta = _backward(x, skip, in_len, last=2 * tg_len)  # z[2 S_n] is the final blank
+    # Read-out at t = 0: sum over s of alpha * beta / y (both include x[0, s]).
+    loss = -_lse(alpha[:, 0] + beta[:, 0] - x[:, 0], axis=1)
+
+    # Occupancy: per class, the sum of exp(alpha + beta) over the positions s with z[s] = c.
+    ab = alpha + beta
+    m = ab.max(axis=2, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    onehot = (z[:, :, None] == np.arange(c)).astype(np.float64)  # (N, 2S+1, C)
+    occupancy = np.einsum("nts,nsc->ntc", np.exp(ab - m), onehot)
+    feasible = np.isfinite(loss)
+    with np.errstate(divide="ignore"):
+        log_occupancy = np.log(occupancy) + m
+    # d loss / d x = -occupancy / (y p), i.e. -exp(log_occupancy - x + loss); 0 after T_n.
+    grad = -np.exp(log_occupancy - log_probs + np.where(feasible, loss, 0.0)[:, None, None])
+    # No alignment: nan inside the sequence (as PyTorch), or 0 with zero_infinity.
+    undefined = ~feasible[:, None, None] & (np.arange(t_max) < in_len[:, None])[..., None]
+    grad = np.where(undefined, 0.0 if zero_infinity else np.nan, grad + 0.0)
+    if zero_infinity:
+        loss = np.where(feasible, loss, 0.0)
+    return loss, grad
+
+
+def ctc_collapse(path, blank: int = 0) -> list[int]:
+    """The labelling an alignment stands for: merge repeated classes, then drop blanks."""
+    out, prev = [], None
+    for k in (int(v) for v in path):
+        if k != prev and k != blank:
+            out.append(k)
+        prev = k
+    return out
+
+
+def ctc_alignments(target, n_frames: int, n_classes: int, blank: int = 0) -> np.ndarray:
+    """Every alignment of ``target`` to ``n_frames`` frames, by brute force: all
+    ``n_classes ** n_frames`` paths, kept when they collapse to ``target``.
+
+    Returns an integer array ``(K, n_frames)``; for tiny cases only.
+    """
+    if n_classes ** n_frames > 1_000_000:
+        raise ValueError(f"{n_classes}**{n_frames} paths is too many to enumerate")
+    target = [int(v) for v in target]
+    paths = np.array(list(np.ndindex(*(n_classes,) * n_frames)), dtype=np.int64)
+    paths = paths.reshape(-1, n_frames)
+    keep = [ctc_collapse(p, blank) == target for p in paths]
+    return paths[np.array(keep, dtype=bool)]
+
+
+SPECS = [
+    LossSpec("ctc", "Connectionist temporal classification (CTC)", "07_sequences_ctc", ctc,
+             torch_api("CTCLoss", blank=0, zero_infinity=False), keras_api("CTC"),
+             {"TF2": "tf.nn.ctc_loss(labels, logits, label_length, logit_length, "
+                     "blank_index=None) (logits; blank 0 with dense labels)",
+              "TF1": "tf.compat.v1.nn.ctc_loss (blank = last class)",
+              "Keras 2": "backend.ctc_batch_cost (softmax input, blank = last class)",
+              "optax": "ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=0)",
+              "Flux": "NNlib.ctc_loss(ŷ, y) (blank = last class, one sequence)",
+              "Gluon": "CTCLoss(blank_label='last')"},
+             framework_test="tests/test_ctc.py"),
+]
+

@@ -1,0 +1,134 @@
+"""Losses on distributions and counts: references in float64, element-wise.
+
+KL divergence takes log-probabilities, as PyTorch's ``KLDivLoss`` does; the Poisson and
+Gaussian negative log-likelihoods score counts and real targets under a predicted rate or
+mean. ``gaussian_nll`` also needs a variance: it travels with the target as a tuple
+``(target, var)``, and the gradient is with respect to the prediction (the mean) only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .inputs import (
+    at_least,
+    float_array,
+    parts,
+    probabilities,
+    same_shape,
+    scalar,
+    sums_to_one,
+)
+from .reference import reference
+from .spec import Api, LossSpec, torch_api
+
+HALF_LOG_2PI = 0.5 * np.log(2.0 * np.pi)
+
+
+def stirling(target: np.ndarray) -> np.ndarray:
+    """Stirling's approximation of ``log(target!)``, ``t log t - t + log(2 pi t) / 2``,
+    where ``t > 1`` and 0 elsewhere (the mask of PyTorch and TensorFlow)."""
+    t = np.where(target > 1.0, target, 2.0)  # any value > 1: masked below
+    return np.where(target > 1.0, t * np.log(t) - t + 0.5 * np.log(2.0 * np.pi * t), 0.0)
+
+
+def _log_probabilities(pred, target):
+    """Log-probabilities ``pred`` and a target of one shape; each distribution lies along
+    the last axis and must sum to 1 (the target as probabilities or log-probabilities)."""
+    pred, target = same_shape(pred, target)
+    sums_to_one("exp(pred)", np.exp(pred))
+    return pred, target
+
+
+@reference(_log_probabilities)
+def kl_div(pred, target, *, log_target=False):
+    """Kullback-Leibler divergence terms with ``pred = log q`` (log-probabilities):
+    ``l = t (log t - log q)`` (``0 log 0 = 0``), or with ``log_target`` (``target = log t``)
+    ``l = exp(log t) (log t - log q)``. Summed over the last axis: ``KL(t || q)``.
+
+    PyTorch's ``reduction="batchmean"`` is ``reduction="sum"`` divided by the batch size.
+    ``dl/dpred = -t``.
+    """
+    if log_target:
+        t = sums_to_one("exp(target)", np.exp(target))
+        return t * (target - pred), -t
+    t = probabilities("target", target, axis=-1)
+    log_t = np.log(np.where(t > 0, t, 1.0))  # t log t = 0 at t = 0
+    return t * (log_t - pred), -t
+
+
+@reference(same_shape)
+def poisson_nll(pred, target, *, log_input=True, full=False, eps=1e-8):
+    """Poisson negative log-likelihood of counts ``target >= 0`` under a predicted rate:
+    ``l = exp(x) - t x`` for a log-rate ``x`` (``log_input``), else
+    ``l = x - t log(x + eps)`` for a rate ``x >= 0``; ``full`` adds :func:`stirling`.
+
+    The exact NLL is ``rate - t log(rate) + log(t!)``; the last term does not depend on
+    the prediction. ``dl/dpred = exp(x) - t`` or ``1 - t / (x + eps)``.
+    """
+    at_least("target", target, 0.0)
+    eps = scalar("eps", eps, low=0.0)
+    if log_input:
+        rate = np.exp(pred)
+        loss, grad = rate - target * pred, rate - target
+    else:
+        at_least("pred", pred, 0.0)
+        if eps == 0.0:
+            at_least("pred", pred, 0.0, strict=True)
+        loss, grad = pred - target * np.log(pred + eps), 1.0 - target / (pred + eps)
+    return (loss + stirling(target) if full else loss), grad
+
+
+def _mean_and_variance(pred, target):
+    """``pred`` and ``target = (target, var)``: target of pred's shape, ``var >= 0`` of the
+    same shape, of pred's shape without the last axis, or with size-1 axes."""
+    pred = float_array("pred", pred)
+    target, var = parts("target", target, ("target", "var"))
+    pred, target = same_shape(pred, target)
+    var = at_least("var", float_array("var", var), 0.0)
+    if var.shape == pred.shape[:-1] and var.shape != pred.shape:
+        var = var[..., None]  # one variance per sample
+    if var.ndim != pred.ndim or any(
+            v not in (1, p) for v, p in zip(var.shape, pred.shape, strict=True)):
+        raise ValueError(f"var of shape {var.shape} does not match pred of shape {pred.shape}")
+    return pred, (target, np.broadcast_to(var, pred.shape))
+
+
+@reference(_mean_and_variance)
+def gaussian_nll(pred, target, *, full=False, eps=1e-6):
+    """Gaussian negative log-likelihood of ``target = (y, var)`` under mean ``pred``:
+    ``l = (log v + (pred - y)**2 / v) / 2`` with ``v = max(var, eps)``, plus
+    ``log(2 pi) / 2`` if ``full``. Gradient with respect to the mean ``pred`` only:
+    ``dl/dpred = (pred - y) / v``.
+    """
+    eps = scalar("eps", eps, low=0.0, low_open=True)
+    y, var = target
+    v = np.maximum(var, eps)
+    e = pred - y
+    loss = 0.5 * (np.log(v) + e * e / v)
+    return (loss + HALF_LOG_2PI if full else loss), e / v
+
+
+TESTED_IN = "tests/test_distributions.py"
+CHAPTER = "06_distributions_and_counts"
+
+SPECS = [
+    LossSpec("kl_div", "Kullback–Leibler divergence", CHAPTER, kl_div,
+             torch_api("KLDivLoss", log_target=False),
+             Api("keras.losses.KLDivergence", defaults={"reduction": "sum_over_batch_size"}),
+             {"optax": "kl_divergence(log_predictions, targets), "
+                       "kl_divergence_with_log_targets",
+              "Flux": "kldivergence(ŷ, y) (probabilities)",
+              "Gluon": "KLDivLoss(from_logits=True) (log-probabilities)"},
+             framework_test=TESTED_IN),
+    LossSpec("poisson_nll", "Poisson negative log-likelihood", CHAPTER, poisson_nll,
+             torch_api("PoissonNLLLoss", log_input=True, full=False, eps=1e-8),
+             Api("keras.losses.Poisson", defaults={"reduction": "sum_over_batch_size"}),
+             {"TF": "tf.nn.log_poisson_loss(targets, log_input, compute_full_loss=False)",
+              "Flux": "poisson_loss(ŷ, y) (rate)",
+              "Gluon": "PoissonNLLLoss(from_logits=True, compute_full=False)"},
+             framework_test=TESTED_IN),
+    LossSpec("gaussian_nll", "Gaussian negative log-likelihood", CHAPTER, gaussian_nll,
+             torch_api("GaussianNLLLoss", full=False, eps=1e-6), None,
+             framework_test=TESTED_IN),
+]

@@ -1,0 +1,188 @@
+"""Margin-based classification losses: references in float64, class axis LAST.
+
+Binary losses take scores ``f`` and labels ``y`` in {-1, 1} (the margin is ``y f``);
+multi-class losses take scores ``(..., C)`` and integer or one-hot targets.
+Reductions and weights: see :mod:`lossbook.reduction`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .classification import class_weights, log_sigmoid, sigmoid
+from .inputs import class_indices, float_array, labels, same_shape, scalar, scores_and_indices
+from .reference import reference
+from .spec import Api, LossSpec, keras_api, torch_api
+
+CHAPTER = "04_margin_classification"
+
+
+def _signed(pred, target):
+    pred, target = same_shape(pred, target)
+    return pred, labels("target", target, (-1.0, 1.0))
+
+
+def _binary(pred, target):
+    pred, target = same_shape(pred, target)
+    return pred, labels("target", target, (0.0, 1.0))
+
+
+def _one_hot(pred, target):
+    pred, target = same_shape(pred, target)
+    target = labels("target", target, (0.0, 1.0))
+    sums = target.sum(axis=-1)
+    if np.any(sums != 1):
+        raise ValueError(f"target must be one-hot along the last axis, got a row with "
+                         f"{sums[sums != 1].flat[0]:g} ones")
+    return pred, target
+
+
+@reference(_signed)
+def hinge(pred, target):
+    """Hinge loss ``l = max(0, 1 - y f)`` with ``y`` in {-1, 1} (Keras ``Hinge``).
+
+    ``dl/df = -y`` where ``y f < 1``, else 0.
+    """
+    active = 1.0 - target * pred > 0
+    return np.maximum(0.0, 1.0 - target * pred), np.where(active, -target, 0.0)
+
+
+@reference(_signed)
+def squared_hinge(pred, target):
+    """Squared hinge ``l = max(0, 1 - y f)**2`` (Keras ``SquaredHinge``);
+    ``dl/df = -2 y max(0, 1 - y f)``."""
+    slack = np.maximum(0.0, 1.0 - target * pred)
+    return slack * slack, -2.0 * target * slack
+
+
+@reference(_signed)
+def soft_margin(pred, target):
+    """Logistic (soft margin) loss ``l = log(1 + exp(-y f)) = -log sigmoid(y f)``
+    (PyTorch ``SoftMarginLoss``); ``dl/df = -y sigmoid(-y f)``."""
+    m = target * pred
+    return -log_sigmoid(m), -target * sigmoid(-m)
+
+
+@reference(_one_hot)
+def categorical_hinge(pred, target, *, crammer_singer=False):
+    """Multi-class hinge of scores ``s (..., C)`` and one-hot targets ``y``.
+
+    Keras ``CategoricalHinge``: ``l = max(0, 1 + max_j (1 - y_j) s_j - s_y)``: the target
+    entry enters the inner max as 0, so ``l`` is ``max(0, 1 - s_y)`` when every other
+    score is negative.  ``crammer_singer=True`` takes the max over ``j != y`` only
+    (Crammer and Singer 2001; optax ``multiclass_hinge_loss``).
+    """
+    pos = np.sum(target * pred, axis=-1)
+    others = np.where(target == 1, -np.inf, pred) if crammer_singer else (1 - target) * pred
+    j = np.argmax(others, axis=-1)[..., None]
+    neg = np.take_along_axis(others, j, axis=-1)[..., 0]
+    active = (1.0 + neg - pos > 0)[..., None]
+    at_j = (np.arange(pred.shape[-1]) == j) * (1.0 - target)  # 0 if j is the target
+    return np.maximum(0.0, 1.0 + neg - pos), np.where(active, at_j - target, 0.0)
+
+
+@reference(scores_and_indices)
+def multi_margin(pred, target, *, p=1, margin=1.0, class_weight=None):
+    """Multi-class margin loss of scores ``x (..., C)`` and indices ``y`` (PyTorch
+    ``MultiMarginLoss``): ``l = (1/C) sum_{i != y} w[y] max(0, margin - x_y + x_i)**p``.
+
+    The class weight multiplies AFTER the power, as in PyTorch's kernel (its docstring
+    writes ``max(0, w[y] (...))**p``, which differs for ``p = 2``).  ``p`` is 1 or 2;
+    ``"mean"`` divides by the number of samples.
+    """
+    if p not in (1, 2) or isinstance(p, bool):
+        raise ValueError(f"p must be 1 or 2, got {p!r}")
+    margin = scalar("margin", margin)
+    n_classes = pred.shape[-1]
+    target = class_indices("target", target, n_classes)
+    w = class_weights(class_weight, n_classes)[target][..., None]
+    onehot = target[..., None] == np.arange(n_classes)
+    x_y = np.take_along_axis(pred, target[..., None], axis=-1)
+    slack = np.where(onehot, 0.0, np.maximum(0.0, margin - x_y + pred))
+    d_others = w * p * slack ** (p - 1) * (slack > 0) / n_classes
+    grad = np.where(onehot, -np.sum(d_others, axis=-1, keepdims=True), d_others)
+    return np.sum(w * slack**p, axis=-1) / n_classes, grad
+
+
+def _padded_indices(pred, target):
+    """Scores ``(..., C)`` and integer targets of the same shape: class indices, padded
+    with -1 (only the entries before the first -1 count)."""
+    pred = float_array("pred", pred)
+    target = np.asarray(target)
+    if not np.issubdtype(target.dtype, np.integer):
+        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
+    if target.shape != pred.shape or pred.ndim == 0:
+        raise ValueError(f"target must have the shape of pred (class indices padded with "
+                         f"-1), got pred {pred.shape} and target {target.shape}")
+    n_classes = pred.shape[-1]
+    bad = (target < -1) | (target >= n_classes)
+    if np.any(bad):
+        raise ValueError(f"target must be class indices in [0, {n_classes - 1}] padded with "
+                         f"-1, got {target[bad].flat[0]}")
+    return pred, target
+
+
+@reference(_padded_indices)
+def multilabel_margin(pred, target):
+    """Multi-label margin loss (PyTorch ``MultiLabelMarginLoss``).
+
+    The targets of a sample are the entries of ``target`` before its first -1;
+    ``l = (1/C) sum_{j in targets} sum_{i not in targets} max(0, 1 - (x_j - x_i))``.
+    """
+    n_classes = pred.shape[-1]
+    counted = np.cumprod(target != -1, axis=-1).astype(bool)  # the prefix before -1
+    t = np.where(counted, target, 0)
+    hits = (t[..., :, None] == np.arange(n_classes)) & counted[..., :, None]  # (.., j, c)
+    is_target = hits.any(axis=-2)
+    x_j = np.take_along_axis(pred, t, axis=-1)
+    slack = 1.0 - x_j[..., :, None] + pred[..., None, :]  # (..., j, i)
+    pairs = counted[..., :, None] & ~is_target[..., None, :]
+    active = pairs & (slack > 0)
+    loss = np.sum(np.where(active, slack, 0.0), axis=(-2, -1)) / n_classes
+    d_i = active.sum(axis=-2)  # how often x_i appears with a + sign
+    d_j = np.einsum("...jc,...j->...c", hits.astype(float), active.sum(axis=-1))
+    return loss, (d_i - d_j) / n_classes
+
+
+@reference(_binary)
+def multilabel_soft_margin(pred, target, *, class_weight=None):
+    """Multi-label soft margin of logits ``x (..., C)`` and 0/1 labels (PyTorch
+    ``MultiLabelSoftMarginLoss``): the mean over classes of the weighted BCE with logits,
+    ``l = -(1/C) sum_c w_c (y_c log sigmoid(x_c) + (1 - y_c) log sigmoid(-x_c))``;
+    ``dl/dx_c = w_c (sigmoid(x_c) - y_c) / C``.
+    """
+    n_classes = pred.shape[-1]
+    w = class_weights(class_weight, n_classes)
+    per_class = -(target * log_sigmoid(pred) + (1.0 - target) * log_sigmoid(-pred))
+    return np.mean(w * per_class, axis=-1), w * (sigmoid(pred) - target) / n_classes
+
+
+SPECS = [
+    LossSpec("hinge", "Hinge", CHAPTER, hinge, None, keras_api("Hinge"),
+             {"TF1": "tf.compat.v1.losses.hinge_loss (0/1 labels)",
+              "optax": "hinge_loss (±1)", "Flux": "hinge_loss (±1)",
+              "Gluon": "HingeLoss(margin=1)"}),
+    LossSpec("squared_hinge", "Squared hinge", CHAPTER, squared_hinge, None,
+             keras_api("SquaredHinge"),
+             {"Flux": "squared_hinge_loss", "Gluon": "SquaredHingeLoss(margin=1)"}),
+    LossSpec("soft_margin", "Soft margin (logistic, ±1 labels)", CHAPTER, soft_margin,
+             torch_api("SoftMarginLoss"), None,
+             {"optax": "sigmoid_binary_cross_entropy (0/1 labels)",
+              "Gluon": "LogisticLoss(label_format='signed')"}),
+    LossSpec("categorical_hinge", "Categorical hinge (Keras; Crammer–Singer option)",
+             CHAPTER, categorical_hinge, None, keras_api("CategoricalHinge"),
+             {"optax": "multiclass_hinge_loss (Crammer–Singer, integer labels)"}),
+    LossSpec("multi_margin", "Multi-class margin", CHAPTER, multi_margin,
+             Api("torch.nn.MultiMarginLoss",
+                 {"p": "p", "margin": "margin", "class_weight": "weight"},
+                 {"p": 1, "margin": 1.0, "weight": None, "reduction": "mean"})),
+    LossSpec("multilabel_margin", "Multi-label margin", CHAPTER, multilabel_margin,
+             torch_api("MultiLabelMarginLoss")),
+    LossSpec("multilabel_soft_margin", "Multi-label soft margin", CHAPTER,
+             multilabel_soft_margin,
+             Api("torch.nn.MultiLabelSoftMarginLoss", {"class_weight": "weight"},
+                 {"weight": None, "reduction": "mean"}),
+             keras_api("BinaryCrossentropy", {"from_logits": True}),
+             {"optax": "sigmoid_binary_cross_entropy (mean over classes)",
+              "Gluon": "SigmoidBCELoss()"}),
+]
