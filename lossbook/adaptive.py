@@ -19,14 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .classification import log_softmax
 from .inputs import class_indices, float_array
 from .reference import reference
 from .spec import Api, LossSpec
-
-
-def _log_softmax(a: np.ndarray) -> np.ndarray:
-    a = a - a.max(axis=-1, keepdims=True)
-    return a - np.log(np.exp(a).sum(axis=-1, keepdims=True))
 
 
 def _matrix(name: str, x) -> np.ndarray:
@@ -87,11 +83,11 @@ def adaptive_log_prob(hidden, *, head, tail, head_bias=None) -> np.ndarray:
     (what ``AdaptiveLogSoftmaxWithLoss.log_prob`` returns)."""
     hidden = _hidden(hidden)
     head, tail, head_bias, _ = _check_weights(hidden.shape[1], head, tail, head_bias)
-    head_lp = _log_softmax(hidden @ head + (0.0 if head_bias is None else head_bias))
+    head_lp = log_softmax(hidden @ head + (0.0 if head_bias is None else head_bias))
     shortlist = head.shape[1] - len(tail)
     parts = [head_lp[:, :shortlist]]
     for i, (p, o) in enumerate(tail):
-        parts.append(head_lp[:, shortlist + i, None] + _log_softmax(hidden @ p @ o))
+        parts.append(head_lp[:, shortlist + i, None] + log_softmax(hidden @ p @ o))
     return np.concatenate(parts, axis=1)
 
 
@@ -116,7 +112,7 @@ def adaptive_softmax(hidden, target, *, head=None, tail=(), head_bias=None):
 
     rows = np.arange(n)
     head_logits = hidden @ head + (0.0 if head_bias is None else head_bias)
-    head_lp = _log_softmax(head_logits)
+    head_lp = log_softmax(head_logits)
     loss = -head_lp[rows, head_target]
     d_logits = np.exp(head_lp)
     d_logits[rows, head_target] -= 1.0
@@ -125,7 +121,7 @@ def adaptive_softmax(hidden, target, *, head=None, tail=(), head_bias=None):
         idx = np.flatnonzero(cluster == i + 1)  # only the samples whose target is here
         local = target[idx] - cutoffs[i]
         projected = hidden[idx] @ p
-        lp = _log_softmax(projected @ o)
+        lp = log_softmax(projected @ o)
         loss[idx] -= lp[np.arange(len(idx)), local]
         d_u = np.exp(lp)
         d_u[np.arange(len(idx)), local] -= 1.0

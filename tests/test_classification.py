@@ -14,18 +14,15 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import lossbook as lb
+from compare import ATOL, RTOL, assert_same
 from strategies import LOGIT, binary_pairs, scores_and_classes
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
-RTOL, ATOL = 1e-9, 1e-10
 REDUCTIONS = st.sampled_from(["none", "mean", "sum"])
 CLASS_WEIGHT = st.floats(0.1, 3.0, allow_subnormal=False)
 
 
-def assert_same(got: lb.Result, ref: lb.Result) -> None:
-    np.testing.assert_allclose(got.value, ref.value, rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(got.grad, ref.grad, rtol=RTOL, atol=ATOL)
 
 
 @st.composite

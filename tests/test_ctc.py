@@ -20,14 +20,12 @@ SETTINGS = settings(max_examples=40, deadline=None,
 SPEC = lb.REGISTRY["ctc"]
 
 
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    m = z.max(axis=-1, keepdims=True)
-    return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+log_softmax = lb.log_softmax
 
 
 def through_log_softmax(r: lb.Result, z: np.ndarray) -> lb.Result:
     """The reference's gradient w.r.t. log-probabilities, carried back to the logits."""
-    p = np.exp(log_softmax(z))
+    p = lb.softmax(z)
     return lb.Result(r.value, r.grad - p * r.grad.sum(axis=-1, keepdims=True), r.dtype)
 
 

@@ -17,17 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lossbook as lb
+from compare import assert_same
 from lossbook.distributions import stirling
 from strategies import pairs, params_for
 
-RTOL, ATOL = 1e-9, 1e-10
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-def assert_same(got: lb.Result, ref: lb.Result, atol: float = ATOL) -> None:
-    np.testing.assert_allclose(got.value, ref.value, rtol=RTOL, atol=atol)
-    np.testing.assert_allclose(got.grad, ref.grad, rtol=RTOL, atol=ATOL)
 
 
 def batchmean(ref: lb.Result, pred: np.ndarray) -> lb.Result:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import lossbook as lb
+from compare import ATOL, RTOL, assert_same
 from strategies import (
     MULTI_MARGIN_MARGINS,
     multi_margin_pairs,
@@ -21,13 +22,9 @@ from strategies import (
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
-RTOL, ATOL = 1e-9, 1e-10
 REDUCTIONS = st.sampled_from(["none", "mean", "sum"])
 
 
-def assert_same(got: lb.Result, ref: lb.Result) -> None:
-    np.testing.assert_allclose(got.value, ref.value, rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(got.grad, ref.grad, rtol=RTOL, atol=ATOL)
 
 
 def class_weight_for(c: int) -> np.ndarray:

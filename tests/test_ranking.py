@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import lossbook as lb
+from compare import assert_same
 from strategies import pairs, params_for, weights
 
-RTOL, ATOL = 1e-9, 1e-10
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 REDUCTIONS = st.sampled_from(["none", "mean", "sum"])
@@ -26,9 +26,6 @@ OWN_GRADIENT_CHECK = ["margin_ranking", "cosine_embedding", "cosine_similarity",
                       "triplet_margin"]
 
 
-def assert_same(got: lb.Result, ref: lb.Result) -> None:
-    np.testing.assert_allclose(got.value, ref.value, rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(got.grad, ref.grad, rtol=RTOL, atol=ATOL)
 
 
 @SETTINGS

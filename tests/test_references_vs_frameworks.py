@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lossbook as lb
+from compare import ATOL, assert_same
 from strategies import pairs, params_for, weights
 
 ROOT = Path(__file__).resolve().parent.parent
-RTOL, ATOL = 1e-9, 1e-10
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -30,9 +30,6 @@ WITH_KERAS = [s for s in GENERIC if s.keras]
 KERAS_VALUE_ATOL = {"log_cosh": 2e-9}
 
 
-def assert_same(framework: lb.Result, reference: lb.Result, value_atol: float = ATOL) -> None:
-    np.testing.assert_allclose(framework.value, reference.value, rtol=RTOL, atol=value_atol)
-    np.testing.assert_allclose(framework.grad, reference.grad, rtol=RTOL, atol=ATOL)
 
 
 @pytest.mark.parametrize("spec", WITH_TORCH, ids=lambda s: s.key)
