@@ -22,7 +22,7 @@ from .ctc import ctc, ctc_alignments, ctc_collapse
 from .data import line_with_outliers, regression_batch, rng
 from .distributions import gaussian_nll, kl_div, poisson_nll
 from .environment import setup, torch_device
-from .fmt import fmt, table
+from .fmt import Table, fmt, show, table
 from .frameworks import run_tf, run_torch
 from .margin import (
     categorical_hinge,
@@ -52,7 +52,7 @@ __all__ = [
     "ARGUMENT_ORDER", "REDUCTIONS", "REGISTRY", "Disagreement", "LossSpec", "Reference",
     "Result", "check", "fmt", "huber", "l1", "line_with_outliers", "log_cosh", "loss_curves",
     "mape", "mse", "msle", "pinball", "reduce", "regression_batch", "rng", "run_tf",
-    "run_torch", "setup", "smooth_l1", "table", "torch_device",
+    "run_torch", "setup", "show", "smooth_l1", "Table", "table", "torch_device",
     "ctc", "ctc_alignments", "ctc_collapse",
     "adaptive_log_prob", "adaptive_softmax", "adaptive_weights",
     "contrastive", "cosine_embedding", "cosine_similarity", "hinge_embedding",

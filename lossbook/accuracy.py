@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import mpmath
 import numpy as np
 
-from .fmt import table
+from .fmt import Table, table
 from .registry import REGISTRY
 from .spec import resolve
 
@@ -323,7 +323,7 @@ def grade(err: float | None, dtype: str) -> str:
     return f"1e{round(math.log10(err)):+d}"
 
 
-def accuracy_table(rows: list[Row]) -> str:
+def accuracy_table(rows: list[Row]) -> Table:
     """The study as a plain-text table of graded relative errors (see :func:`grade`),
     the exact value and the case last."""
     names = list(IMPLEMENTATIONS)

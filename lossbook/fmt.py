@@ -1,10 +1,13 @@
-"""Fixed-precision formatting: the only way notebooks print numbers.
+"""Fixed-precision formatting and tables: the only way notebooks print numbers.
 
 Rounding happens before formatting and ``-0`` is turned into ``0``, so CPU and GPU
 runs (and float32 vs float64 results that agree to the shown digits) print the same text.
+A :class:`Table` prints as aligned text and renders as an HTML table in a notebook.
 """
 
 from __future__ import annotations
+
+from html import escape
 
 import numpy as np
 
@@ -26,7 +29,7 @@ def fmt(x, decimals: int = DECIMALS, max_items: int = MAX_ITEMS) -> str:
     Arrays print flattened, showing at most ``max_items`` values and the total count.
     Tensors must be converted to NumPy first (``lossbook.frameworks`` does that).
     """
-    if type(x).__module__.split(".")[0] in ("torch", "tensorflow", "keras"):
+    if type(x).__module__.split(".")[0] in ("torch", "tensorflow", "keras", "jax", "jaxlib"):
         raise TypeError("fmt() takes NumPy values; convert tensors with .numpy() first")
     arr = np.asarray(x)
     if arr.dtype == bool:
@@ -44,12 +47,51 @@ def fmt(x, decimals: int = DECIMALS, max_items: int = MAX_ITEMS) -> str:
     return f"[{body}{more}]"
 
 
-def table(rows: list[list[str]], headers: list[str]) -> str:
-    """A plain-text table with left-aligned columns."""
-    cols = [headers, *rows]
-    widths = [max(len(r[i]) for r in cols) for i in range(len(headers))]
+class Table:
+    """Rows of strings under headers: aligned text when printed, an HTML table in a notebook.
 
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+    ``print(t)`` gives the text; a notebook cell ending in ``t`` (or ``lb.show(t)``)
+    renders it as a table that wraps within the page's column.
+    """
 
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+    def __init__(self, rows: list[list[str]], headers: list[str]):
+        if any(len(r) != len(headers) for r in rows):
+            raise ValueError(f"every row needs {len(headers)} cells (one per header)")
+        self.rows, self.headers = [list(map(str, r)) for r in rows], list(map(str, headers))
+
+    def __str__(self) -> str:
+        cols = [self.headers, *self.rows]
+        widths = [max(len(r[i]) for r in cols) for i in range(len(self.headers))]
+
+        def line(cells: list[str]) -> str:
+            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+        return "\n".join([line(self.headers), line(["-" * w for w in widths]),
+                          *map(line, self.rows)])
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{escape(h)}</th>" for h in self.headers)
+        body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>"
+                       for r in self.rows)
+        return (f'<table class="lb-table"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table>")
+
+
+def table(rows: list[list[str]], headers: list[str]) -> Table:
+    """A :class:`Table` of ``rows`` (lists of strings) under ``headers``."""
+    return Table(rows, headers)
+
+
+def show(obj) -> None:
+    """Display ``obj`` richly in a notebook (HTML where it has one), else print it."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(obj)
+    else:
+        print(obj)

@@ -154,4 +154,4 @@ def test_the_chapter_prints_the_study(rows):
              in c.source]
     assert len(cells) == 1, "one cell prints the table"
     printed = "".join(o.text for o in cells[0].outputs if o.output_type == "stream")
-    assert printed == acc.accuracy_table(rows) + "\n"
+    assert printed == str(acc.accuracy_table(rows)) + "\n"

@@ -10,6 +10,7 @@ import pytest
 
 import lossbook as lb
 from lossbook import inputs
+from lossbook.check import Comparison
 
 P, T = np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.0])
 
@@ -78,13 +79,33 @@ def test_check_raises_on_disagreement_and_names_both():
         lb.check({"ref": good})
 
 
-def test_check_prints_table(capsys):
+def test_check_prints_summary_then_rows(capsys):
     r = lb.mse.value_and_grad(P, T)
     lb.check({"a": r, "b": r})
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["implementation", "dtype", "value", "gradient"]
-    assert out[2].split()[:3] == ["a", "float64", "0.416667"]
-    assert out[-1] == "all 2 agree (rtol=1e-05, atol=1e-07)"
+    assert out[0] == ("✓ all 2 agree on value and gradient (rtol=1e-05, atol=1e-07): "
+                      "value 0.416667")
+    assert out[1].split()[:4] == ["a", "float64", "value", "0.416667"]
+    assert out[2].split()[0] == "grad"
+    assert len(out) == 5
+
+
+def test_check_html_hides_the_table_behind_its_summary():
+    r = lb.mse.value_and_grad(P, T)
+    html = Comparison({"a": r, "b": r}, "summary", grad=True, decimals=6,
+                      max_items=6)._repr_html_()
+    assert html.startswith('<details class="lb-check"><summary>summary</summary><table')
+    assert html.count('<tr class="lb-grad">') == 2
+
+
+def test_check_prints_the_table_before_raising(capsys):
+    good = lb.mse.value_and_grad(P, T)
+    bad = lb.Result(good.value * 2, good.grad, "float64")
+    with pytest.raises(lb.Disagreement):
+        lb.check({"ref": good, "wrong": bad})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("✗ value of wrong differs from value of ref")
+    assert [line.split()[0] for line in out[1::2]] == ["ref", "wrong"]
 
 
 def test_check_shows_at_most_max_items_but_compares_all(capsys):
