@@ -1,6 +1,6 @@
 """lossbook: NumPy references and helpers for the Loss Functions Book.
 
-``import lossbook`` imports neither PyTorch nor TensorFlow; the adapters in
+``import lossbook`` imports neither PyTorch, TensorFlow nor JAX; the adapters in
 :mod:`lossbook.frameworks` and :func:`setup` import them when called.
 """
 
@@ -23,7 +23,7 @@ from .data import line_with_outliers, regression_batch, rng
 from .distributions import gaussian_nll, kl_div, poisson_nll
 from .environment import setup, torch_device
 from .fmt import Table, fmt, show, table
-from .frameworks import run_tf, run_torch
+from .frameworks import run_jax, run_tf, run_torch
 from .margin import (
     categorical_hinge,
     hinge,
@@ -52,7 +52,7 @@ __all__ = [
     "ARGUMENT_ORDER", "REDUCTIONS", "REGISTRY", "Disagreement", "LossSpec", "Reference",
     "Result", "check", "fmt", "huber", "l1", "line_with_outliers", "log_cosh", "loss_curves",
     "mape", "mse", "msle", "pinball", "reduce", "regression_batch", "rng", "run_tf",
-    "run_torch", "setup", "show", "smooth_l1", "Table", "table", "torch_device",
+    "run_jax", "run_torch", "setup", "show", "smooth_l1", "Table", "table", "torch_device",
     "ctc", "ctc_alignments", "ctc_collapse",
     "adaptive_log_prob", "adaptive_softmax", "adaptive_weights",
     "contrastive", "cosine_embedding", "cosine_similarity", "hinge_embedding",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 
 import numpy as np
 
@@ -21,6 +22,8 @@ ENV = {
     "PYTHONHASHSEED": "0",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "JAX_PLATFORMS": "cpu",  # JAX stays on the CPU, like TensorFlow
+    "JAX_ENABLE_X64": "True",  # float64 in JAX (read when JAX is first imported)
 }
 
 THREADS = 1  # fixed, so float reductions add in the same order on every machine
@@ -49,12 +52,15 @@ def setup(seed: int = 0) -> None:
     """Make a notebook reproducible and quiet.
 
     Seeds Python, NumPy, PyTorch and TensorFlow; fixes thread counts; turns off TF32 and
-    selects deterministic algorithms; keeps TensorFlow on the CPU (two CUDA stacks in one
-    process crash easily) while PyTorch uses CUDA when present; silences TensorFlow's
-    logging; and sets NumPy print options and matplotlib defaults.
+    selects deterministic algorithms; keeps TensorFlow and JAX on the CPU (two CUDA stacks
+    in one process crash easily) while PyTorch uses CUDA when present; puts JAX in float64
+    (``jax_enable_x64``; JAX itself is imported only by the code that uses it); silences
+    TensorFlow's logging; and sets NumPy print options and matplotlib defaults.
     """
     global _torch_device
     apply_env()
+    if "jax" in sys.modules:  # imported before setup(): the variable came too late
+        sys.modules["jax"].config.update("jax_enable_x64", True)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 (for code that still uses the global generator)
     np.set_printoptions(precision=6, suppress=True, floatmode="fixed")

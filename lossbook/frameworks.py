@@ -1,14 +1,16 @@
-"""Run a PyTorch or TensorFlow/Keras loss on NumPy inputs; get value and gradient as NumPy.
+"""Run a PyTorch, TensorFlow/Keras or JAX loss on NumPy inputs; value and gradient as NumPy.
 
 The loss is passed as a callable taking the prediction first, so a chapter shows the real
 framework call, including Keras' target-first argument order::
 
     run_torch(torch.nn.HuberLoss(delta=2.0), pred, target)
     run_tf(lambda p, t: keras.losses.Huber(delta=2.0)(t, p), pred, target)
+    run_jax(lambda p, t: optax.huber_loss(p, t, delta=2.0).mean(), pred, target)
 
 The gradient is taken with respect to the prediction (of the summed output when the
-loss is not a scalar), with ``backward()`` and ``tf.GradientTape`` respectively.
-PyTorch runs on :func:`lossbook.environment.torch_device`; TensorFlow on the CPU.
+loss is not a scalar), with ``backward()``, ``tf.GradientTape`` and
+``jax.value_and_grad`` respectively.  PyTorch runs on
+:func:`lossbook.environment.torch_device`; TensorFlow and JAX on the CPU.
 """
 
 from __future__ import annotations
@@ -83,3 +85,31 @@ def run_tf(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Res
         grad = tape.gradient(total, p)
     out = tf.convert_to_tensor(out)
     return Result(out.numpy(), None if grad is None else grad.numpy(), out.dtype.name)
+
+
+def run_jax(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Result:
+    """Evaluate ``loss(pred, *args, **kwargs)`` with ``jax.value_and_grad`` on the CPU.
+
+    Array arguments become JAX arrays (floats in ``dtype``, integers ``int64``).  float64
+    needs ``jax_enable_x64``, which :func:`lossbook.setup` turns on (call it before JAX
+    creates any array).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    dt = _float_dtype(dtype)
+    if dt == np.float64 and not jax.config.jax_enable_x64:
+        raise RuntimeError("JAX computes in float32 unless jax_enable_x64 is set: "
+                           "call lossbook.setup() at the top of the notebook")
+
+    def array(x):
+        return _convert(x, dt, jnp.asarray)
+
+    args, kwargs = [array(a) for a in args], {k: array(v) for k, v in kwargs.items()}
+
+    def total(p):
+        out = loss(p, *args, **kwargs)
+        return jnp.sum(out), out
+
+    (_, out), grad = jax.value_and_grad(total, has_aux=True)(jnp.asarray(pred, dtype=dt))
+    return Result(np.asarray(out), np.asarray(grad), str(out.dtype))
