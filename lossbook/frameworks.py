@@ -9,6 +9,7 @@ framework call, including Keras' target-first argument order::
 The gradient is taken with respect to the prediction (of the summed output when the
 loss is not a scalar), with ``backward()`` and ``tf.GradientTape`` respectively.
 PyTorch runs on :func:`lossbook.environment.torch_device`; TensorFlow on the CPU.
+:func:`adaptive_weights` reads a PyTorch module's weights into a reference's layout.
 """
 
 from __future__ import annotations
@@ -83,3 +84,18 @@ def run_tf(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Res
         grad = tape.gradient(total, p)
     out = tf.convert_to_tensor(out)
     return Result(out.numpy(), None if grad is None else grad.numpy(), out.dtype.name)
+
+
+def adaptive_weights(module) -> dict:
+    """``head``, ``tail`` and ``head_bias`` of a PyTorch ``nn.AdaptiveLogSoftmaxWithLoss``,
+    as float64 NumPy arrays with the class axis last (``nn.Linear`` stores ``(out, in)``),
+    the keyword arguments of :func:`lossbook.adaptive.adaptive_softmax`."""
+    def numpy(w):
+        return w.detach().cpu().double().numpy().T
+
+    bias = module.head.bias
+    return {
+        "head": numpy(module.head.weight),
+        "tail": [(numpy(proj.weight), numpy(out.weight)) for proj, out in module.tail],
+        "head_bias": None if bias is None else bias.detach().cpu().double().numpy(),
+    }
