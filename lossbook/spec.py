@@ -61,7 +61,7 @@ class Framework:
 class Api:
     """One framework's implementation of a loss (built by :meth:`Framework.api`)."""
 
-    framework: Framework
+    framework: Framework = field(repr=False)  # the name says which
     name: str
     params: dict[str, str]
     defaults: dict[str, object]
