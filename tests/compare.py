@@ -37,6 +37,14 @@ def assert_same(got: lb.Result, ref: lb.Result, value_atol: float = ATOL) -> Non
     np.testing.assert_allclose(got.grad, ref.grad, rtol=RTOL, atol=ATOL)
 
 
+def keras_per_sample(ref: lb.Result, pred: np.ndarray) -> lb.Result:
+    """Keras' unreduced loss: one value per sample. Element-wise references (loss of the
+    prediction's shape) are averaged over the last axis, as Keras' loss functions do."""
+    if ref.value.shape != pred.shape:
+        return ref
+    return lb.Result(ref.value.mean(axis=-1), ref.grad / pred.shape[-1], "float64")
+
+
 def assert_matches_pytorch(key: str, pred, target, *, reduction: str,
                            **params) -> lb.Result:
     """The registry's PyTorch loss for ``key`` (array parameters passed as tensors on the

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import lossbook as lb
-from compare import SETTINGS, assert_gradient
+from compare import REDUCTIONS, SETTINGS, assert_gradient
 
 #: Compared with PyTorch here (the loss needs weights), not by the registry-driven tests.
 COVERS = ("adaptive_softmax",)
@@ -63,7 +63,7 @@ def test_log_prob_matches_pytorch_and_sums_to_one(frameworks, case):
 
 
 @SETTINGS
-@given(modules(), st.sampled_from(["mean", "sum", "none"]))
+@given(modules(), REDUCTIONS)
 def test_loss_output_and_gradient_match_pytorch(frameworks, case, reduction):
     """The module returns (output, loss): output = target log-probabilities, loss =
     their negated mean. Gradients are taken with respect to the input features."""

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import lossbook as lb
-from compare import ATOL, REDUCTIONS, SETTINGS, TESTS, assert_same, covered_by_own_module
+from compare import (
+    ATOL,
+    REDUCTIONS,
+    SETTINGS,
+    TESTS,
+    assert_same,
+    covered_by_own_module,
+    keras_per_sample,
+)
 from lossbook.registry import KERAS
 from strategies import pairs, params_for, weights
 
@@ -39,15 +46,6 @@ def test_matches_pytorch(frameworks, spec, data, reduction):
     module = spec.torch.build(params, reduction=reduction)
     assert_same(lb.run_torch(module, pred, target),
                 spec.reference.value_and_grad(pred, target, reduction=reduction, **params))
-
-
-def keras_per_sample(ref: lb.Result, pred: np.ndarray) -> lb.Result:
-    """Keras' unreduced loss: one value per sample. Element-wise references (loss of the
-    prediction's shape) are averaged over the last axis, as Keras' loss functions do."""
-    if ref.value.shape != pred.shape:
-        return ref
-    width = pred.shape[-1]
-    return lb.Result(ref.value.mean(axis=-1), ref.grad / width, "float64")
 
 
 @pytest.mark.parametrize("spec", WITH_KERAS, ids=lambda s: s.key)
