@@ -85,8 +85,8 @@ def class_index(name: str, x, n_classes: int) -> int:
     """One class index in ``[0, n_classes)``, e.g. the CTC blank."""
     x = integer(name, x)
     if not 0 <= x < n_classes:
-        raise ValueError(f"{name} must be a class index in [0, {n_classes - 1}], got {x!r}")
-    return int(x)
+        raise ValueError(f"{name} must be a class index in [0, {n_classes - 1}], got {x}")
+    return x
 
 
 def class_indices(name: str, x, n_classes: int, *, ignore_index: int | None = None,
