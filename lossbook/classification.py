@@ -47,12 +47,12 @@ def _index_nll(logp, target, class_weight, ignore_index, smoothing):
     target = class_indices("target", target, n_classes, ignore_index=ignore_index)
     w_class = class_weights(class_weight, n_classes)
     kept = target != ignore_index
-    t = np.where(kept, target, 0)
-    onehot = (t[..., None] == np.arange(n_classes)).astype(np.float64)
     w = target_class_weight(logp, target, class_weight=class_weight,
                             ignore_index=ignore_index)
-    loss = w * (-(1.0 - smoothing) * np.sum(onehot * logp, axis=-1))
-    grad = w[..., None] * (-(1.0 - smoothing) * onehot)
+    at_y = np.where(np.where(kept, target, 0)[..., None] == np.arange(n_classes),
+                    w[..., None], 0.0)  # w[y] at each sample's target, 0 elsewhere
+    loss = -(1.0 - smoothing) * np.sum(at_y * logp, axis=-1)
+    grad = -(1.0 - smoothing) * at_y
     if smoothing:
         loss = loss - smoothing / n_classes * kept * np.sum(w_class * logp, axis=-1)
         grad = grad - smoothing / n_classes * kept[..., None] * w_class
