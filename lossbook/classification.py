@@ -49,8 +49,8 @@ def _index_nll(logp, target, class_weight, ignore_index, smoothing):
     kept = target != ignore_index
     w = target_class_weight(logp, target, class_weight=class_weight,
                             ignore_index=ignore_index)
-    at_y = np.where(np.where(kept, target, 0)[..., None] == np.arange(n_classes),
-                    w[..., None], 0.0)  # w[y] at each sample's target, 0 elsewhere
+    # w[y] at each sample's target class, 0 elsewhere (and everywhere when it is ignored)
+    at_y = np.where(target[..., None] == np.arange(n_classes), w[..., None], 0.0)
     loss = -(1.0 - smoothing) * np.sum(at_y * logp, axis=-1)
     grad = -(1.0 - smoothing) * at_y
     if smoothing:
