@@ -5,7 +5,7 @@
 """
 
 from . import accuracy
-from .adaptive import adaptive_log_prob, adaptive_softmax, adaptive_weights
+from .adaptive import adaptive_log_prob, adaptive_softmax
 from .check import Disagreement, check
 from .classification import (
     bce_with_logits,
@@ -13,17 +13,14 @@ from .classification import (
     categorical_cross_entropy,
     cross_entropy,
     focal,
-    log_softmax,
     nll,
-    sigmoid,
-    softmax,
 )
 from .ctc import ctc, ctc_alignments, ctc_collapse
 from .data import line_with_outliers, regression_batch, rng
 from .distributions import gaussian_nll, kl_div, poisson_nll
 from .environment import setup, torch_device
 from .fmt import Table, fmt, show, table
-from .frameworks import run_jax, run_tf, run_torch
+from .frameworks import adaptive_weights, run_jax, run_tf, run_torch
 from .margin import (
     categorical_hinge,
     hinge,
@@ -33,6 +30,7 @@ from .margin import (
     soft_margin,
     squared_hinge,
 )
+from .numerics import log_softmax, sigmoid, softmax
 from .plot import loss_curves
 from .ranking import (
     contrastive,

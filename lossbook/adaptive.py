@@ -11,18 +11,18 @@ scores them through a low-dimensional projection.  With ``h`` the input features
 which is a proper distribution: it sums to 1 over all classes.  Weights are stored with
 the class axis last: ``head`` ``(d, shortlist + n_clusters)``, and ``tail`` a list of
 ``(P_i, O_i)`` of shapes ``(d, d_i)`` and ``(d_i, size_i)``.  The cutoffs follow from
-the shapes.  PyTorch's ``nn.Linear`` stores ``(out, in)``: :func:`adaptive_weights`
-transposes an ``nn.AdaptiveLogSoftmaxWithLoss``'s weights into this layout.
+the shapes.  PyTorch's ``nn.Linear`` stores ``(out, in)``:
+:func:`lossbook.frameworks.adaptive_weights` transposes an
+``nn.AdaptiveLogSoftmaxWithLoss``'s weights into this layout.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .classification import log_softmax
-from .inputs import class_indices, float_array
+from .inputs import class_indices, float_array, integers
+from .numerics import log_softmax
 from .reference import reference
-from .spec import Api, LossSpec
 
 
 def _matrix(name: str, x) -> np.ndarray:
@@ -68,10 +68,7 @@ def _hidden(hidden) -> np.ndarray:
 
 def features(hidden, target) -> tuple[np.ndarray, np.ndarray]:
     """Features ``(N, d)`` and integer targets ``(N,)``; their range is checked by the kernel."""
-    hidden = _hidden(hidden)
-    target = np.asarray(target)
-    if not np.issubdtype(target.dtype, np.integer):
-        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
+    hidden, target = _hidden(hidden), integers("target", target)
     if target.shape != hidden.shape[:1]:
         raise ValueError(f"target must have shape ({hidden.shape[0]},), one class per row "
                          f"of hidden, got shape {target.shape}")
@@ -127,27 +124,3 @@ def adaptive_softmax(hidden, target, *, head=None, tail=(), head_bias=None):
         d_u[np.arange(len(idx)), local] -= 1.0
         grad[idx] += d_u @ o.T @ p.T
     return loss, grad
-
-
-def adaptive_weights(module) -> dict:
-    """``head``, ``tail`` and ``head_bias`` of a PyTorch ``nn.AdaptiveLogSoftmaxWithLoss``,
-    as float64 NumPy arrays with the class axis last (``nn.Linear`` stores ``(out, in)``)."""
-    def numpy(w):
-        return w.detach().cpu().double().numpy().T
-
-    bias = module.head.bias
-    return {
-        "head": numpy(module.head.weight),
-        "tail": [(numpy(proj.weight), numpy(out.weight)) for proj, out in module.tail],
-        "head_bias": None if bias is None else bias.detach().cpu().double().numpy(),
-    }
-
-
-SPECS = [
-    LossSpec("adaptive_softmax", "Adaptive softmax (negative log-likelihood)",
-             "08_large_vocabularies", adaptive_softmax,
-             Api("torch.nn.AdaptiveLogSoftmaxWithLoss",
-                 defaults={"div_value": 4.0, "head_bias": False}),
-             None,  # TF has no built-in (tf.nn.sampled_softmax_loss only samples)
-             framework_test="tests/test_adaptive.py"),
-]

@@ -13,92 +13,53 @@ import numpy as np
 from .inputs import (
     at_least,
     class_indices,
+    class_weights,
     float_array,
+    integer,
     probabilities,
     same_shape,
     scalar,
     scores_and_indices,
 )
+from .numerics import log_softmax, sigmoid, softmax, through_log_softmax
 from .reference import reference
-from .spec import Api, LossSpec, keras_api, torch_api
 
 LOG_CLAMP = -100.0  # PyTorch BCELoss clamps each log at -100
 BCE_GRAD_EPS = 1e-12  # PyTorch BCELoss backward divides by max(p (1 - p), 1e-12)
 
 
-def log_softmax(x, axis: int = -1) -> np.ndarray:
-    """``log softmax(x) = x - logsumexp(x)``, computed after subtracting the maximum."""
-    x = np.asarray(x, dtype=np.float64)
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-
-
-def softmax(x, axis: int = -1) -> np.ndarray:
-    """``exp(log_softmax(x))``: probabilities along ``axis``."""
-    return np.exp(log_softmax(x, axis))
-
-
-def sigmoid(x) -> np.ndarray:
-    """``1 / (1 + exp(-x))`` as ``(1 + tanh(x / 2)) / 2``: no overflow for any ``x``."""
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64)))
-
-
-def log_sigmoid(x) -> np.ndarray:
-    """``log sigmoid(x) = -softplus(-x) = -(max(-x, 0) + log1p(exp(-|x|)))``."""
-    x = np.asarray(x, dtype=np.float64)
-    return -(np.maximum(-x, 0.0) + np.log1p(np.exp(-np.abs(x))))
-
-
-def class_weights(class_weight, n_classes: int) -> np.ndarray:
-    """Per-class weights of shape ``(C,)``, all ``>= 0``; ``None`` means all ones."""
-    if class_weight is None:
-        return np.ones(n_classes)
-    w = float_array("class_weight", class_weight)
-    if w.shape != (n_classes,):
-        raise ValueError(f"class_weight must have shape ({n_classes},) for {n_classes} "
-                         f"classes, got shape {w.shape}")
-    return at_least("class_weight", w, 0.0)
+def target_class_weight(pred, target, *, class_weight=None, ignore_index=-100, **_):
+    """What each sample counts in PyTorch's mean for class-index targets: the weight of its
+    target's class, 0 where the target is ``ignore_index`` (other parameters are unused)."""
+    kept = target != ignore_index
+    return class_weights(class_weight, pred.shape[-1])[np.where(kept, target, 0)] * kept
 
 
 def _index_nll(logp, target, class_weight, ignore_index, smoothing):
-    """PyTorch's NLL with index targets and label smoothing, on log-probabilities.
+    """PyTorch's unreduced NLL with index targets and label smoothing, on log-probabilities:
+    ``l = -(1 - eps) w[y] logp[y] - (eps / C) sum_c w[c] logp[c]``, 0 where ignored.
 
-    Returns ``(l, dl/dlogp)``, plus the implicit weights ``w[y]`` (0 when ignored) when
-    there are class weights or ignored targets: ``w[y] * l`` is then PyTorch's unreduced
-    loss and ``"mean"`` its weighted mean.  Without them ``"mean"`` stays the plain mean,
-    which is also Keras' ``sum_over_batch_size`` with a ``sample_weight``.
+    Returns ``(l, dl/dlogp)``; ``"mean"`` divides by ``sum w[y]``
+    (:func:`target_class_weight`).
     """
     n_classes = logp.shape[-1]
-    if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(
-            ignore_index, (int, np.integer)):
-        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
+    ignore_index = integer("ignore_index", ignore_index)
     target = class_indices("target", target, n_classes, ignore_index=ignore_index)
     w_class = class_weights(class_weight, n_classes)
     kept = target != ignore_index
-    t = np.where(kept, target, 0)
-    onehot = (t[..., None] == np.arange(n_classes)).astype(np.float64)
-    w = w_class[t] * kept
-    loss = -(1.0 - smoothing) * np.sum(onehot * logp, axis=-1)
-    grad = -(1.0 - smoothing) * onehot
+    w = target_class_weight(logp, target, class_weight=class_weight,
+                            ignore_index=ignore_index)
+    # w[y] at each sample's target class, 0 elsewhere (and everywhere when it is ignored)
+    at_y = np.where(target[..., None] == np.arange(n_classes), w[..., None], 0.0)
+    loss = -(1.0 - smoothing) * np.sum(at_y * logp, axis=-1)
+    grad = -(1.0 - smoothing) * at_y
     if smoothing:
-        if np.any(kept & (w == 0)):
-            raise ValueError("label_smoothing > 0 needs a positive class_weight for every "
-                             "target class that is not ignored, got 0")
-        safe = np.where(w > 0, w, 1.0)[..., None]
-        # sum_c w_c (-log p_c), divided by w[y] because the mechanism multiplies by w[y]
-        loss = loss - smoothing / n_classes * np.sum(w_class * logp, axis=-1) / safe[..., 0]
-        grad = grad - smoothing / n_classes * w_class / safe
-    if class_weight is None and np.all(kept):
-        return loss, grad
-    return loss, grad, w
+        loss = loss - smoothing / n_classes * kept * np.sum(w_class * logp, axis=-1)
+        grad = grad - smoothing / n_classes * kept[..., None] * w_class
+    return loss, grad
 
 
-def _through_log_softmax(logits, dlogp):
-    """Chain rule through ``log_softmax``: ``dl/dx = g - softmax(x) * sum(g)``."""
-    return dlogp - softmax(logits) * np.sum(dlogp, axis=-1, keepdims=True)
-
-
-@reference(scores_and_indices)
+@reference(scores_and_indices, mean=target_class_weight)
 def nll(pred, target, *, class_weight=None, ignore_index=-100):
     """Negative log-likelihood of log-probabilities ``pred (..., C)`` and indices ``y``.
 
@@ -108,7 +69,7 @@ def nll(pred, target, *, class_weight=None, ignore_index=-100):
     return _index_nll(pred, target, class_weight, ignore_index, 0.0)
 
 
-@reference(scores_and_indices)
+@reference(scores_and_indices, mean=target_class_weight)
 def cross_entropy(pred, target, *, class_weight=None, ignore_index=-100,
                   label_smoothing=0.0):
     """Cross-entropy of logits ``pred (..., C)`` and class indices ``y`` (PyTorch's formula).
@@ -119,8 +80,8 @@ def cross_entropy(pred, target, *, class_weight=None, ignore_index=-100,
     ``dl/dpred = g - softmax(pred) sum(g)`` with ``g = dl/dlogp``.
     """
     eps = scalar("label_smoothing", label_smoothing, low=0.0, high=1.0)
-    loss, dlogp, *w = _index_nll(log_softmax(pred), target, class_weight, ignore_index, eps)
-    return loss, _through_log_softmax(pred, dlogp), *w
+    loss, dlogp = _index_nll(log_softmax(pred), target, class_weight, ignore_index, eps)
+    return loss, through_log_softmax(pred, dlogp)
 
 
 def _probability_targets(pred, target):
@@ -221,65 +182,3 @@ def focal(pred, target, *, alpha=0.25, gamma=2.0):
     with np.errstate(divide="ignore", invalid="ignore"):
         dfactor = np.where(miss > 0, gamma * miss ** (gamma - 1.0), 0.0) * dmiss
     return a_t * factor * ce, a_t * (dfactor * ce + factor * dce)
-
-
-def _api(name: str, params: dict[str, str], defaults: dict, fixed: dict | None = None,
-         reduction: str = "mean") -> Api:
-    """An API whose argument names differ from the reference's (e.g. ``weight``)."""
-    return Api(name, params, {**defaults, "reduction": reduction}, fixed or {})
-
-
-SPECS = [
-    LossSpec("nll", "Negative log-likelihood (log-probabilities, class indices)",
-             "03_probabilistic_classification", nll,
-             _api("torch.nn.NLLLoss", {"class_weight": "weight",
-                                       "ignore_index": "ignore_index"},
-                  {"weight": None, "ignore_index": -100}),
-             None,
-             {"optax": "softmax_cross_entropy_with_integer_labels (on log-probabilities)",
-              "Gluon": "SoftmaxCrossEntropyLoss(from_logits=True) (input = log-probabilities)"}),
-    LossSpec("cross_entropy", "Cross-entropy with class indices (sparse categorical)",
-             "03_probabilistic_classification", cross_entropy,
-             _api("torch.nn.CrossEntropyLoss",
-                  {"class_weight": "weight", "ignore_index": "ignore_index",
-                   "label_smoothing": "label_smoothing"},
-                  {"weight": None, "ignore_index": -100, "label_smoothing": 0.0}),
-             _api("keras.losses.SparseCategoricalCrossentropy", {"ignore_index": "ignore_class"},
-                  {"from_logits": False, "ignore_class": None}, {"from_logits": True},
-                  "sum_over_batch_size"),
-             {"TF": "tf.nn.sparse_softmax_cross_entropy_with_logits",
-              "TF1": "tf.compat.v1.losses.sparse_softmax_cross_entropy",
-              "optax": "softmax_cross_entropy_with_integer_labels",
-              "Gluon": "SoftmaxCrossEntropyLoss()"}),
-    LossSpec("categorical_cross_entropy", "Cross-entropy with probability targets",
-             "03_probabilistic_classification", categorical_cross_entropy,
-             _api("torch.nn.CrossEntropyLoss",
-                  {"class_weight": "weight", "label_smoothing": "label_smoothing"},
-                  {"weight": None, "label_smoothing": 0.0}),
-             keras_api("CategoricalCrossentropy", {"from_logits": True}, label_smoothing=0.0),
-             {"TF": "tf.nn.softmax_cross_entropy_with_logits",
-              "TF1": "tf.compat.v1.losses.softmax_cross_entropy",
-              "optax": "softmax_cross_entropy", "Flux": "logitcrossentropy",
-              "Gluon": "SoftmaxCrossEntropyLoss(sparse_label=False)"}),
-    LossSpec("binary_cross_entropy", "Binary cross-entropy on probabilities",
-             "03_probabilistic_classification", binary_cross_entropy,
-             torch_api("BCELoss"), keras_api("BinaryCrossentropy"),
-             {"TF1": "tf.compat.v1.losses.log_loss(epsilon=1e-7)",
-              "Flux": "binarycrossentropy", "Gluon": "SigmoidBCELoss(from_sigmoid=True)"}),
-    LossSpec("bce_with_logits", "Binary cross-entropy with logits",
-             "03_probabilistic_classification", bce_with_logits,
-             torch_api("BCEWithLogitsLoss"),
-             keras_api("BinaryCrossentropy", {"from_logits": True}),
-             {"TF": "tf.nn.sigmoid_cross_entropy_with_logits, "
-                    "tf.nn.weighted_cross_entropy_with_logits(pos_weight)",
-              "optax": "sigmoid_binary_cross_entropy", "Flux": "logitbinarycrossentropy",
-              "Gluon": "SigmoidBCELoss()"}),
-    LossSpec("focal", "Sigmoid focal loss", "03_probabilistic_classification", focal,
-             None,
-             keras_api("BinaryFocalCrossentropy",
-                       {"from_logits": True, "apply_class_balancing": True},
-                       alpha=0.25, gamma=2.0),
-             {"torchvision": "ops.sigmoid_focal_loss(alpha=0.25, gamma=2, reduction='none')",
-              "optax": "sigmoid_focal_loss(alpha=None, gamma=2)",
-              "Flux": "binary_focal_loss(gamma=2) (probabilities, no alpha)"}),
-]

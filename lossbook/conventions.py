@@ -1,18 +1,20 @@
 """Tables of framework conventions, generated from the registry (chapter 10).
 
-Nothing here is typed in twice: names and defaults come from :data:`lossbook.registry.REGISTRY`,
-whose PyTorch and Keras entries a test checks against the installed frameworks.
+Nothing here is typed in twice: names, defaults and reductions come from
+:mod:`lossbook.registry`, whose PyTorch and Keras entries a test checks against the
+installed frameworks.
 """
 
 from __future__ import annotations
 
-from .registry import REGISTRY
+from .registry import DEFAULT_REDUCTION, REGISTRY
 from .spec import Api, LossSpec
 
-#: Framework columns of the names table, and which ``LossSpec.others`` keys go in each.
+#: Columns of the names table, and what goes in each: the APIs of the frameworks with
+#: these keys (``"torch"``, ``"keras"``), then the ``LossSpec.others`` entries with these.
 COLUMNS = {
-    "PyTorch": ("PyTorch",),
-    "Keras 3 / TF": ("TF", "TF2"),
+    "PyTorch": ("torch", "PyTorch"),
+    "Keras 3 / TF": ("keras", "TF", "TF2"),
     "TF1": ("TF1",),
     "optax": ("optax",),
     "Flux": ("Flux",),
@@ -20,15 +22,8 @@ COLUMNS = {
     "add-ons, history": ("torchvision", "TF Addons", "Keras 2"),
 }
 
-#: What each framework's default reduction does.
-DEFAULT_REDUCTION = {
-    "PyTorch": '"mean": mean over all elements (NLL/CE with weights: weighted mean)',
-    "Keras 3": '"sum_over_batch_size": mean of per-sample values (last axis averaged first)',
-    "TF1": "SUM_BY_NONZERO_WEIGHTS: sum(w l) / count(w != 0)",
-    "optax": "none: returns per-example values",
-    "Flux": "agg=mean over what the loss returns",
-    "Gluon": "one value per sample (mean over non-batch axes)",
-}
+__all__ = ["COLUMNS", "DEFAULT_REDUCTION", "NONE", "defaults_table", "markdown_table",
+           "names_table", "short"]  # DEFAULT_REDUCTION: the registry's, shown here
 
 NONE = "—"
 
@@ -41,9 +36,8 @@ def short(name: str) -> str:
 def names_row(spec: LossSpec) -> list[str]:
     """One row of the names table: the loss, then one cell per column of :data:`COLUMNS`."""
     cells = []
-    for column, keys in COLUMNS.items():
-        api = {"PyTorch": spec.torch, "Keras 3 / TF": spec.keras}.get(column)
-        names = [short(api.name)] if api else []
+    for keys in COLUMNS.values():
+        names = [short(a.name) for a in spec.apis if a.framework.key in keys]
         names += [spec.others[k] for k in keys if k in spec.others]
         cells.append("; ".join(names) or NONE)
     return [f"{spec.title} (`lb.{spec.key}`)", *cells]

@@ -23,36 +23,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .inputs import float_array
+from .inputs import class_index, class_indices, float_array, integers, lengths
+from .numerics import logsumexp
 from .reference import reference
-from .spec import LossSpec, keras_api, torch_api
 
 NEG_INF = -np.inf
-
-
-def _lse(a: np.ndarray, axis: int = 0) -> np.ndarray:
-    """``log(sum(exp(a), axis))``, stable, and -inf where every term is -inf."""
-    m = a.max(axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):
-        return np.squeeze(m, axis) + np.log(np.exp(a - m).sum(axis=axis))
-
-
-def _lengths(name: str, x, n: int, high: int, low: int) -> np.ndarray:
-    """Integer lengths, one per sequence, each in [low, high]."""
-    if x is None:
-        return np.full(n, high, dtype=np.int64)
-    arr = np.asarray(x)
-    if not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
-    if arr.shape != (n,):
-        raise ValueError(f"{name} must have shape ({n},), one length per sequence, "
-                         f"got shape {arr.shape}")
-    bad = (arr < low) | (arr > high)
-    if np.any(bad):
-        raise ValueError(f"{name} must be in [{low}, {high}] (the array's size), "
-                         f"got {arr[bad][0]}")
-    return arr.astype(np.int64)
 
 
 def _shift(a: np.ndarray, k: int) -> np.ndarray:
@@ -72,7 +47,7 @@ def _forward(x: np.ndarray, skip: np.ndarray) -> np.ndarray:
     for t in range(1, x.shape[1]):
         prev = alpha[:, t - 1]
         two_back = np.where(skip, _shift(prev, 2), NEG_INF)
-        alpha[:, t] = x[:, t] + _lse(np.stack([prev, _shift(prev, 1), two_back]))
+        alpha[:, t] = x[:, t] + logsumexp(np.stack([prev, _shift(prev, 1), two_back]), axis=0)
     return alpha
 
 
@@ -92,7 +67,7 @@ def _backward(x: np.ndarray, skip: np.ndarray, in_len: np.ndarray,
         if t < t_max - 1:
             nxt = beta[:, t + 1]
             two_ahead = np.where(skip_ahead, _shift(nxt, -2), NEG_INF)
-            step = x[:, t] + _lse(np.stack([nxt, _shift(nxt, -1), two_ahead]))
+            step = x[:, t] + logsumexp(np.stack([nxt, _shift(nxt, -1), two_ahead]), axis=0)
         else:
             step = np.full((n, width), NEG_INF)
         beta[:, t] = np.where(final & ends, x[:, t], np.where(inside, step, NEG_INF))
@@ -104,13 +79,11 @@ def ctc_inputs(log_probs, targets) -> tuple[np.ndarray, np.ndarray]:
     log_probs = float_array("log_probs", log_probs)
     if log_probs.ndim != 3:
         raise ValueError(f"log_probs must have shape (N, T, C), got shape {log_probs.shape}")
-    targets = np.asarray(targets)
-    if not np.issubdtype(targets.dtype, np.integer):
-        raise TypeError(f"targets must hold integer class indices, got dtype {targets.dtype}")
+    targets = integers("targets", targets)
     if targets.ndim != 2 or targets.shape[0] != log_probs.shape[0]:
         raise ValueError(f"targets must have shape (N, S) with N = {log_probs.shape[0]}, "
                          f"got shape {targets.shape}")
-    return log_probs, targets.astype(np.int64)
+    return log_probs, targets
 
 
 def _extended(targets: np.ndarray, target_lengths: np.ndarray, blank: int):
@@ -123,6 +96,22 @@ def _extended(targets: np.ndarray, target_lengths: np.ndarray, blank: int):
     skip = np.zeros(z.shape, dtype=bool)
     skip[:, 3::2] = labels[:, 1:] != labels[:, :-1]
     return z, skip
+
+
+def _check_sizes(log_probs, targets, input_lengths, target_lengths, blank):
+    """The lengths as arrays, after checking them, the blank and the used labels."""
+    n, t_max, c = log_probs.shape
+    class_index("blank", blank, c)
+    in_len = lengths("input_lengths", input_lengths, n, low=1, high=t_max)
+    tg_len = lengths("target_lengths", target_lengths, n, low=0, high=targets.shape[1])
+    class_indices("targets", targets[np.arange(targets.shape[1]) < tg_len[:, None]], c,
+                  blank=blank)
+    short = in_len < tg_len
+    if np.any(short):
+        i = int(np.argmax(short))
+        raise ValueError(f"target {i} is longer than its input: target_lengths[{i}] = "
+                         f"{tg_len[i]} > input_lengths[{i}] = {in_len[i]}")
+    return in_len, tg_len
 
 
 @reference(ctc_inputs)
@@ -144,29 +133,15 @@ def ctc(log_probs, targets, *, input_lengths=None, target_lengths=None, blank=0,
     averages over sequences; PyTorch's ``"mean"`` first divides each loss by its target
     length, which is ``weight=1 / max(target_lengths, 1)`` here.
     """
-    n, t_max, c = log_probs.shape
-    s_max = targets.shape[1]
-    if not isinstance(blank, (int, np.integer)) or isinstance(blank, bool) or not 0 <= blank < c:
-        raise ValueError(f"blank must be a class index in [0, {c - 1}], got {blank!r}")
-    in_len = _lengths("input_lengths", input_lengths, n, t_max, 1)
-    tg_len = _lengths("target_lengths", target_lengths, n, s_max, 0)
-    used = np.arange(s_max) < tg_len[:, None]
-    bad = used & ((targets < 0) | (targets >= c) | (targets == blank))
-    if np.any(bad):
-        raise ValueError(f"targets must be class indices in [0, {c - 1}] other than the "
-                         f"blank {blank}, got {targets[bad][0]}")
-    short = in_len < tg_len
-    if np.any(short):
-        i = int(np.argmax(short))
-        raise ValueError(f"target {i} is longer than its input: target_lengths[{i}] = "
-                         f"{tg_len[i]} > input_lengths[{i}] = {in_len[i]}")
+    in_len, tg_len = _check_sizes(log_probs, targets, input_lengths, target_lengths, blank)
+    t_max, c = log_probs.shape[1:]
 
     z, skip = _extended(targets, tg_len, blank)
     x = np.take_along_axis(log_probs, z[:, None, :], axis=2)  # x[n, t, s] = log_probs[.., z[s]]
     alpha = _forward(x, skip)
     beta = _backward(x, skip, in_len, last=2 * tg_len)  # z[2 S_n] is the final blank
     # Read-out at t = 0: sum over s of alpha * beta / y (both include x[0, s]).
-    loss = -_lse(alpha[:, 0] + beta[:, 0] - x[:, 0], axis=1)
+    loss = -logsumexp(alpha[:, 0] + beta[:, 0] - x[:, 0], axis=1)
 
     # Occupancy: per class, the sum of exp(alpha + beta) over the positions s with z[s] = c.
     ab = alpha + beta
@@ -210,18 +185,3 @@ def ctc_alignments(target, n_frames: int, n_classes: int, blank: int = 0) -> np.
     paths = paths.reshape(-1, n_frames)
     keep = [ctc_collapse(p, blank) == target for p in paths]
     return paths[np.array(keep, dtype=bool)]
-
-
-SPECS = [
-    LossSpec("ctc", "Connectionist temporal classification (CTC)", "07_sequences_ctc", ctc,
-             torch_api("CTCLoss", blank=0, zero_infinity=False), keras_api("CTC"),
-             {"TF2": "tf.nn.ctc_loss(labels, logits, label_length, logit_length, "
-                     "blank_index=None) (logits; blank 0 with dense labels)",
-              "TF1": "tf.compat.v1.nn.ctc_loss (blank = last class)",
-              "Keras 2": "backend.ctc_batch_cost (softmax input, blank = last class)",
-              "optax": "ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=0)",
-              "Flux": "NNlib.ctc_loss(ŷ, y) (blank = last class, one sequence)",
-              "Gluon": "CTCLoss(blank_label='last')"},
-             framework_test="tests/test_ctc.py"),
-]
-

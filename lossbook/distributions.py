@@ -20,7 +20,6 @@ from .inputs import (
     sums_to_one,
 )
 from .reference import reference
-from .spec import Api, LossSpec, torch_api
 
 HALF_LOG_2PI = 0.5 * np.log(2.0 * np.pi)
 
@@ -107,28 +106,3 @@ def gaussian_nll(pred, target, *, full=False, eps=1e-6):
     e = pred - y
     loss = 0.5 * (np.log(v) + e * e / v)
     return (loss + HALF_LOG_2PI if full else loss), e / v
-
-
-TESTED_IN = "tests/test_distributions.py"
-CHAPTER = "06_distributions_and_counts"
-
-SPECS = [
-    LossSpec("kl_div", "Kullback–Leibler divergence", CHAPTER, kl_div,
-             torch_api("KLDivLoss", log_target=False),
-             Api("keras.losses.KLDivergence", defaults={"reduction": "sum_over_batch_size"}),
-             {"optax": "kl_divergence(log_predictions, targets), "
-                       "kl_divergence_with_log_targets",
-              "Flux": "kldivergence(ŷ, y) (probabilities)",
-              "Gluon": "KLDivLoss(from_logits=True) (log-probabilities)"},
-             framework_test=TESTED_IN),
-    LossSpec("poisson_nll", "Poisson negative log-likelihood", CHAPTER, poisson_nll,
-             torch_api("PoissonNLLLoss", log_input=True, full=False, eps=1e-8),
-             Api("keras.losses.Poisson", defaults={"reduction": "sum_over_batch_size"}),
-             {"TF": "tf.nn.log_poisson_loss(targets, log_input, compute_full_loss=False)",
-              "Flux": "poisson_loss(ŷ, y) (rate)",
-              "Gluon": "PoissonNLLLoss(from_logits=True, compute_full=False)"},
-             framework_test=TESTED_IN),
-    LossSpec("gaussian_nll", "Gaussian negative log-likelihood", CHAPTER, gaussian_nll,
-             torch_api("GaussianNLLLoss", full=False, eps=1e-6), None,
-             framework_test=TESTED_IN),
-]

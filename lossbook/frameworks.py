@@ -11,6 +11,7 @@ The gradient is taken with respect to the prediction (of the summed output when 
 loss is not a scalar), with ``backward()``, ``tf.GradientTape`` and
 ``jax.value_and_grad`` respectively.  PyTorch runs on
 :func:`lossbook.environment.torch_device`; TensorFlow and JAX on the CPU.
+:func:`adaptive_weights` reads a PyTorch module's weights into a reference's layout.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def run_jax(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Re
     """Evaluate ``loss(pred, *args, **kwargs)`` with ``jax.value_and_grad`` on the CPU.
 
     Array arguments become JAX arrays (floats in ``dtype``, integers ``int64``).  float64
-    needs ``jax_enable_x64``, which :func:`lossbook.setup` turns on (call it before JAX
+    needs ``jax_enable_x64``, which :func:`lossbook.environment.setup` turns on (call it before JAX
     creates any array).
     """
     import jax
@@ -113,3 +114,18 @@ def run_jax(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Re
 
     (_, out), grad = jax.value_and_grad(total, has_aux=True)(jnp.asarray(pred, dtype=dt))
     return Result(np.asarray(out), np.asarray(grad), str(out.dtype))
+
+
+def adaptive_weights(module) -> dict:
+    """``head``, ``tail`` and ``head_bias`` of a PyTorch ``nn.AdaptiveLogSoftmaxWithLoss``,
+    as float64 NumPy arrays with the class axis last (``nn.Linear`` stores ``(out, in)``),
+    the keyword arguments of :func:`lossbook.adaptive.adaptive_softmax`."""
+    def numpy(w):
+        return w.detach().cpu().double().numpy().T
+
+    bias = module.head.bias
+    return {
+        "head": numpy(module.head.weight),
+        "tail": [(numpy(proj.weight), numpy(out.weight)) for proj, out in module.tail],
+        "head_bias": None if bias is None else bias.detach().cpu().double().numpy(),
+    }

@@ -65,21 +65,79 @@ def scalar(name: str, x, *, low: float | None = None, high: float | None = None,
     return x
 
 
-def class_indices(name: str, x, n_classes: int, *, ignore_index: int | None = None) -> np.ndarray:
-    """Integer class indices in ``[0, n_classes)`` (``ignore_index`` also allowed)."""
+def integers(name: str, x, what: str = "integer class indices") -> np.ndarray:
+    """``x`` as an int64 array; its dtype must be an integer type (``what`` names the
+    content in the error)."""
     arr = np.asarray(x)
     if not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"{name} must hold integer class indices, got dtype {arr.dtype}")
+        raise TypeError(f"{name} must hold {what}, got dtype {arr.dtype}")
+    return arr.astype(np.int64)
+
+
+def integer(name: str, x) -> int:
+    """An integer parameter (a bool is not one)."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(x).__name__}")
+    return int(x)
+
+
+def class_index(name: str, x, n_classes: int) -> int:
+    """One class index in ``[0, n_classes)``, e.g. the CTC blank."""
+    x = integer(name, x)
+    if not 0 <= x < n_classes:
+        raise ValueError(f"{name} must be a class index in [0, {n_classes - 1}], got {x}")
+    return x
+
+
+def class_indices(name: str, x, n_classes: int, *, ignore_index: int | None = None,
+                  padding: int | None = None, blank: int | None = None) -> np.ndarray:
+    """Integer class indices in ``[0, n_classes)``, as int64.
+
+    ``ignore_index`` (a target to skip) and ``padding`` (e.g. -1) may also occur;
+    ``blank`` (CTC's blank class) may not.
+    """
+    arr = integers(name, x)
     valid = (arr >= 0) & (arr < n_classes)
+    expected = f"class indices in [0, {n_classes - 1}]"
     if ignore_index is not None:
         valid |= arr == ignore_index
+        expected += f" or ignore_index={ignore_index}"
+    if padding is not None:
+        valid |= arr == padding
+        expected += f" padded with {padding}"
+    if blank is not None:
+        valid &= arr != blank
+        expected += f" other than the blank {blank}"
     if not np.all(valid):
-        raise ValueError(
-            f"{name} must be class indices in [0, {n_classes - 1}]"
-            + (f" or ignore_index={ignore_index}" if ignore_index is not None else "")
-            + f", got {arr[~valid].flat[0]}"
-        )
-    return arr.astype(np.int64)
+        raise ValueError(f"{name} must be {expected}, got {arr[~valid].flat[0]}")
+    return arr
+
+
+def class_weights(class_weight, n_classes: int) -> np.ndarray:
+    """Per-class weights of shape ``(C,)``, all ``>= 0``; ``None`` means all ones."""
+    if class_weight is None:
+        return np.ones(n_classes)
+    w = float_array("class_weight", class_weight)
+    if w.shape != (n_classes,):
+        raise ValueError(f"class_weight must have shape ({n_classes},) for {n_classes} "
+                         f"classes, got shape {w.shape}")
+    return at_least("class_weight", w, 0.0)
+
+
+def lengths(name: str, x, n: int, *, low: int, high: int) -> np.ndarray:
+    """Integer lengths, one per sequence (shape ``(n,)``), each in ``[low, high]``;
+    ``None`` means ``high`` for every sequence."""
+    if x is None:
+        return np.full(n, high, dtype=np.int64)
+    arr = integers(name, x, "integers")
+    if arr.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), one length per sequence, "
+                         f"got shape {arr.shape}")
+    bad = (arr < low) | (arr > high)
+    if np.any(bad):
+        raise ValueError(f"{name} must be in [{low}, {high}] (the array's size), "
+                         f"got {arr[bad][0]}")
+    return arr
 
 
 def probabilities(name: str, x, *, axis: int | None = None, atol: float = 1e-6) -> np.ndarray:
@@ -99,6 +157,12 @@ def labels(name: str, x, allowed: tuple[float, ...]) -> np.ndarray:
         shown = ", ".join(f"{a:g}" for a in allowed)
         raise ValueError(f"{name} must take only the values {{{shown}}}, got {arr[bad].flat[0]:g}")
     return arr
+
+
+def signed_labels(pred, target) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and labels of one shape, the labels in {-1, 1} (the margin is ``y f``)."""
+    pred, target = same_shape(pred, target)
+    return pred, labels("target", target, (-1.0, 1.0))
 
 
 def like(name: str, x, ref_name: str, ref: np.ndarray) -> np.ndarray:
@@ -125,11 +189,9 @@ def scores_and_indices(pred, target) -> tuple[np.ndarray, np.ndarray]:
     the loss (``ignore_index``, padding), so the kernel checks it.
     """
     pred = float_array("pred", pred)
-    target = np.asarray(target)
     if pred.ndim == 0:
         raise ValueError("pred must have a class axis (the last one), got a scalar")
-    if not np.issubdtype(target.dtype, np.integer):
-        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
+    target = integers("target", target)
     if target.shape != pred.shape[:-1]:
         raise ValueError(
             f"target must have the shape of pred without its last (class) axis, got pred "

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .classification import class_weights, log_sigmoid, sigmoid
-from .inputs import class_indices, float_array, labels, same_shape, scalar, scores_and_indices
+from .inputs import (
+    class_indices,
+    class_weights,
+    float_array,
+    integers,
+    labels,
+    same_shape,
+    scalar,
+    scores_and_indices,
+    signed_labels,
+)
+from .numerics import log_sigmoid, sigmoid
 from .reference import reference
-from .spec import Api, LossSpec, keras_api, torch_api
-
-CHAPTER = "04_margin_classification"
-
-
-def _signed(pred, target):
-    pred, target = same_shape(pred, target)
-    return pred, labels("target", target, (-1.0, 1.0))
 
 
 def _binary(pred, target):
@@ -37,7 +39,7 @@ def _one_hot(pred, target):
     return pred, target
 
 
-@reference(_signed)
+@reference(signed_labels)
 def hinge(pred, target):
     """Hinge loss ``l = max(0, 1 - y f)`` with ``y`` in {-1, 1} (Keras ``Hinge``).
 
@@ -47,7 +49,7 @@ def hinge(pred, target):
     return np.maximum(0.0, 1.0 - target * pred), np.where(active, -target, 0.0)
 
 
-@reference(_signed)
+@reference(signed_labels)
 def squared_hinge(pred, target):
     """Squared hinge ``l = max(0, 1 - y f)**2`` (Keras ``SquaredHinge``);
     ``dl/df = -2 y max(0, 1 - y f)``."""
@@ -55,7 +57,7 @@ def squared_hinge(pred, target):
     return slack * slack, -2.0 * target * slack
 
 
-@reference(_signed)
+@reference(signed_labels)
 def soft_margin(pred, target):
     """Logistic (soft margin) loss ``l = log(1 + exp(-y f)) = -log sigmoid(y f)``
     (PyTorch ``SoftMarginLoss``); ``dl/df = -y sigmoid(-y f)``."""
@@ -107,19 +109,11 @@ def multi_margin(pred, target, *, p=1, margin=1.0, class_weight=None):
 def _padded_indices(pred, target):
     """Scores ``(..., C)`` and integer targets of the same shape: class indices, padded
     with -1 (only the entries before the first -1 count)."""
-    pred = float_array("pred", pred)
-    target = np.asarray(target)
-    if not np.issubdtype(target.dtype, np.integer):
-        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
+    pred, target = float_array("pred", pred), integers("target", target)
     if target.shape != pred.shape or pred.ndim == 0:
         raise ValueError(f"target must have the shape of pred (class indices padded with "
                          f"-1), got pred {pred.shape} and target {target.shape}")
-    n_classes = pred.shape[-1]
-    bad = (target < -1) | (target >= n_classes)
-    if np.any(bad):
-        raise ValueError(f"target must be class indices in [0, {n_classes - 1}] padded with "
-                         f"-1, got {target[bad].flat[0]}")
-    return pred, target
+    return pred, class_indices("target", target, pred.shape[-1], padding=-1)
 
 
 @reference(_padded_indices)
@@ -155,34 +149,3 @@ def multilabel_soft_margin(pred, target, *, class_weight=None):
     w = class_weights(class_weight, n_classes)
     per_class = -(target * log_sigmoid(pred) + (1.0 - target) * log_sigmoid(-pred))
     return np.mean(w * per_class, axis=-1), w * (sigmoid(pred) - target) / n_classes
-
-
-SPECS = [
-    LossSpec("hinge", "Hinge", CHAPTER, hinge, None, keras_api("Hinge"),
-             {"TF1": "tf.compat.v1.losses.hinge_loss (0/1 labels)",
-              "optax": "hinge_loss (±1)", "Flux": "hinge_loss (±1)",
-              "Gluon": "HingeLoss(margin=1)"}),
-    LossSpec("squared_hinge", "Squared hinge", CHAPTER, squared_hinge, None,
-             keras_api("SquaredHinge"),
-             {"Flux": "squared_hinge_loss", "Gluon": "SquaredHingeLoss(margin=1)"}),
-    LossSpec("soft_margin", "Soft margin (logistic, ±1 labels)", CHAPTER, soft_margin,
-             torch_api("SoftMarginLoss"), None,
-             {"optax": "sigmoid_binary_cross_entropy (0/1 labels)",
-              "Gluon": "LogisticLoss(label_format='signed')"}),
-    LossSpec("categorical_hinge", "Categorical hinge (Keras; Crammer–Singer option)",
-             CHAPTER, categorical_hinge, None, keras_api("CategoricalHinge"),
-             {"optax": "multiclass_hinge_loss (Crammer–Singer, integer labels)"}),
-    LossSpec("multi_margin", "Multi-class margin", CHAPTER, multi_margin,
-             Api("torch.nn.MultiMarginLoss",
-                 {"p": "p", "margin": "margin", "class_weight": "weight"},
-                 {"p": 1, "margin": 1.0, "weight": None, "reduction": "mean"})),
-    LossSpec("multilabel_margin", "Multi-label margin", CHAPTER, multilabel_margin,
-             torch_api("MultiLabelMarginLoss")),
-    LossSpec("multilabel_soft_margin", "Multi-label soft margin", CHAPTER,
-             multilabel_soft_margin,
-             Api("torch.nn.MultiLabelSoftMarginLoss", {"class_weight": "weight"},
-                 {"weight": None, "reduction": "mean"}),
-             keras_api("BinaryCrossentropy", {"from_logits": True}),
-             {"optax": "sigmoid_binary_cross_entropy (mean over classes)",
-              "Gluon": "SigmoidBCELoss()"}),
-]

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .inputs import at_least, float_array, labels, like, parts, same_shape, scalar
+from .inputs import at_least, float_array, labels, like, parts, same_shape, scalar, signed_labels
 from .reference import reference
-from .spec import Api, LossSpec, torch_api
 
 #: Added to each squared norm in PyTorch's cosine embedding loss (aten Loss.cpp, EPSILON).
 COSINE_EMBEDDING_EPS = 1e-12
@@ -51,11 +50,6 @@ def _triplet(anchor, target):
                     like("negative", negative, "anchor", anchor))
 
 
-def _signed_labels(pred, target):
-    pred, target = same_shape(pred, target)
-    return pred, labels("target", target, (-1.0, 1.0))
-
-
 def _feature_pairs(pred, target):
     pred, target = same_shape(pred, target)
     if pred.ndim == 0:
@@ -82,7 +76,7 @@ def margin_ranking(x1, target, *, margin=0.0):
     return np.maximum(z, 0.0), np.where(z > 0, -y, 0.0)
 
 
-@reference(_signed_labels)
+@reference(signed_labels)
 def hinge_embedding(pred, target, *, margin=1.0):
     """Hinge embedding loss for a (usually non-negative) distance ``pred`` and labels
     ``target`` in {-1, 1}: ``l = pred`` if ``target = 1``, ``max(0, margin - pred)`` if -1.
@@ -189,36 +183,3 @@ def contrastive(pred, target, *, margin=1.0, similar=1):
     close = target == similar
     gap = np.maximum(margin - pred, 0.0)
     return np.where(close, pred**2, gap**2), np.where(close, 2.0 * pred, -2.0 * gap)
-
-
-TESTED_IN = "tests/test_ranking.py"
-CHAPTER = "05_ranking_and_similarity"
-
-SPECS = [
-    LossSpec("margin_ranking", "Margin ranking", CHAPTER, margin_ranking,
-             torch_api("MarginRankingLoss", margin=0.0), None, framework_test=TESTED_IN),
-    LossSpec("hinge_embedding", "Hinge embedding", CHAPTER, hinge_embedding,
-             torch_api("HingeEmbeddingLoss", margin=1.0), None),
-    LossSpec("cosine_embedding", "Cosine embedding", CHAPTER, cosine_embedding,
-             torch_api("CosineEmbeddingLoss", margin=0.0), None,
-             {"Gluon": "CosineEmbeddingLoss(margin=0)"}, framework_test=TESTED_IN),
-    LossSpec("cosine_similarity", "Cosine similarity (Keras: −cos)", CHAPTER,
-             cosine_similarity, None,
-             Api("keras.losses.CosineSimilarity",
-                 defaults={"axis": -1, "reduction": "sum_over_batch_size"}),
-             {"TF1": "tf.compat.v1.losses.cosine_distance (1 − Σ y·ŷ, unit inputs)",
-              "optax": "cosine_similarity (+cos), cosine_distance (1 − cos)",
-              "PyTorch": "F.cosine_similarity (+cos, not a loss)"}),
-    LossSpec("triplet_margin", "Triplet margin", CHAPTER, triplet_margin,
-             torch_api("TripletMarginLoss", margin=1.0, p=2.0, eps=1e-6, swap=False), None,
-             {"PyTorch": "TripletMarginWithDistanceLoss(distance_function=None, margin=1.0, "
-                         "swap=False)",
-              "optax": "triplet_margin_loss(norm_degree=2, margin=1, eps=1e-6) "
-                       "(eps inside the root)",
-              "Gluon": "TripletLoss(margin=1) (squared distances)"},
-             framework_test=TESTED_IN),
-    LossSpec("contrastive", "Contrastive (pairs)", CHAPTER, contrastive, None, None,
-             {"TF Addons": "tfa.losses.ContrastiveLoss(margin=1.0) (y = 1: similar; "
-                           "not in Keras 3)",
-              "Flux": "siamese_contrastive_loss(margin=1) (y = 1: dissimilar)"}),
-]

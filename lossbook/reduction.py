@@ -2,15 +2,19 @@
 
 A reduction turns per-element losses ``l`` (with optional weights ``w``) into the
 reported value, and also returns ``d value / d l`` so that references get their
-gradient through the same code path:
+gradient through the same code path.  A mean divides by a count: by default each element
+counts 1, but a reference may declare how much each of its values counts, ``m`` (PyTorch's
+cross-entropy with class weights counts a sample by the weight of its target's class):
 
 - ``"none"``: ``w * l`` (``reduction="none"`` everywhere);
 - ``"sum"``: ``sum(w * l)`` (``reduction="sum"``);
-- ``"mean"``: ``sum(w * l) / l.size`` (PyTorch ``"mean"``, Keras ``"sum_over_batch_size"``);
-- ``"weighted_mean"``: ``sum(w * l) / sum(w)`` (Keras ``"mean_with_sample_weight"``, and
-  PyTorch's class-weighted mean in NLL and cross-entropy).
+- ``"mean"``: ``sum(w * l) / sum(m)``, i.e. ``/ l.size`` by default (PyTorch ``"mean"``,
+  Keras ``"sum_over_batch_size"``);
+- ``"weighted_mean"``: ``sum(w * l) / sum(w * m)`` (Keras ``"mean_with_sample_weight"``).
 
-Weights broadcast against the loss array with NumPy's rules (trailing axes align).
+Weights broadcast against the loss array with NumPy's rules (trailing axes align).  How
+each framework's reduction names map onto these: ``Framework.reductions`` in
+:mod:`lossbook.registry`.
 """
 
 from __future__ import annotations
@@ -44,17 +48,21 @@ def broadcast_weight(weight, shape: tuple[int, ...]) -> np.ndarray:
         ) from None
 
 
-def reduce(loss: np.ndarray, reduction: str = "mean", weight=None) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(value, scale)`` with ``scale = d value / d loss`` (same shape as ``loss``)."""
+def reduce(loss: np.ndarray, reduction: str = "mean", weight=None,
+           counts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(value, scale)`` with ``scale = d value / d loss`` (same shape as ``loss``).
+
+    ``counts`` (``m`` above, same shape as ``loss``) is what each value counts in a mean;
+    ``None`` counts every value once.
+    """
     check_reduction(reduction)
     w = broadcast_weight(weight, loss.shape)
     if reduction == "none":
         return w * loss, w
     if reduction == "sum":
         return np.sum(w * loss), w
-    if reduction == "mean":
-        return np.sum(w * loss) / loss.size, w / loss.size
-    total = np.sum(w)
+    m = np.ones(loss.shape) if counts is None else counts
+    total = np.sum(w * m) if reduction == "weighted_mean" else np.sum(m)
     if total == 0:
         raise ValueError("weighted_mean needs weights with a positive sum, got sum(weight) = 0")
     return np.sum(w * loss) / total, w / total

@@ -7,9 +7,9 @@ both a value and the exact gradient of that value with respect to the prediction
 
 The loss may have fewer axes than ``pred`` (one value per sample, e.g. cross-entropy
 over a class axis): the reduction's scale is then broadcast over the trailing axes.
-A kernel may return a third array, implicit per-sample weights (class weights of the
-targets, 0 for ignored samples): they multiply any ``weight`` given by the caller, and
-``reduction="mean"`` becomes the weighted mean over them, PyTorch's convention for
+A reference declares its mean: plain (every value counts once), or, with ``mean=``, a
+function of the inputs and parameters that says what each value counts, e.g. the class
+weight of each sample's target (0 for an ignored one), PyTorch's convention for
 ``NLLLoss`` and ``CrossEntropyLoss``.
 """
 
@@ -43,8 +43,9 @@ class Result:
         return Result(factor * np.asarray(self.value), grad, self.dtype)
 
 
-Kernel = Callable[..., tuple[np.ndarray, ...]]
+Kernel = Callable[..., tuple[np.ndarray, np.ndarray]]
 Inputs = Callable[[object, object], tuple[np.ndarray, np.ndarray]]
+Counts = Callable[..., np.ndarray]
 
 
 class Reference:
@@ -52,12 +53,15 @@ class Reference:
 
     ``ref.value_and_grad(...)`` returns a :class:`Result`.  ``inputs`` validates and
     converts ``(pred, target)``; the kernel's keyword arguments are the loss's parameters.
+    ``mean`` is ``None`` (the plain mean) or ``mean(pred, target, **params)``: what each
+    loss value counts in ``"mean"`` (see :func:`lossbook.reduction.reduce`).
     """
 
-    def __init__(self, kernel: Kernel, inputs: Inputs):
+    def __init__(self, kernel: Kernel, inputs: Inputs, mean: Counts | None = None):
         functools.update_wrapper(self, kernel)
         self.kernel = kernel
         self.inputs = inputs
+        self.mean = mean
         signature = inspect.signature(kernel)
         self.params = {name: p.default for name, p in signature.parameters.items()
                        if p.kind is inspect.Parameter.KEYWORD_ONLY}
@@ -82,11 +86,10 @@ class Reference:
                 f"it takes {sorted(self.params)}"
             )
         pred, target = self.inputs(pred, target)
-        loss, dloss, *implicit = self.kernel(pred, target, **params)
-        if implicit:  # per-sample weights of the loss itself: "mean" is their weighted mean
-            weight = implicit[0] if weight is None else implicit[0] * weight
-            reduction = "weighted_mean" if reduction == "mean" else reduction
-        value, scale = reduce(loss, reduction, weight)
+        loss, dloss = self.kernel(pred, target, **params)
+        counts = None if self.mean is None else self.mean(pred, target,
+                                                          **{**self.params, **params})
+        value, scale = reduce(loss, reduction, weight, counts)
         # The loss may have fewer axes than pred (one value per sample): align scale.
         scale = scale.reshape(scale.shape + (1,) * (dloss.ndim - scale.ndim))
         return Result(np.asarray(value, dtype=np.float64), dloss * scale, "float64")
@@ -96,6 +99,7 @@ class Reference:
         return float(result.value) if result.value.ndim == 0 else result.value
 
 
-def reference(inputs: Inputs) -> Callable[[Kernel], Reference]:
-    """Decorator: turn a kernel into a :class:`Reference` with the given input validation."""
-    return lambda kernel: Reference(kernel, inputs)
+def reference(inputs: Inputs, mean: Counts | None = None) -> Callable[[Kernel], Reference]:
+    """Decorator: turn a kernel into a :class:`Reference` with the given input validation
+    (and, optionally, what each value counts in its mean)."""
+    return lambda kernel: Reference(kernel, inputs, mean)

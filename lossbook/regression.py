@@ -11,7 +11,6 @@ import numpy as np
 
 from .inputs import at_least, same_shape, scalar
 from .reference import reference
-from .spec import LossSpec, keras_api, torch_api
 
 LOG2 = np.log(2.0)
 
@@ -107,32 +106,3 @@ def pinball(pred, target, *, tau=0.5):
     loss = np.maximum(tau * r, (tau - 1.0) * r)
     grad = np.where(r > 0, -tau, np.where(r < 0, 1.0 - tau, 0.0))
     return loss, grad
-
-
-SPECS = [
-    LossSpec("l1", "L1 / mean absolute error", "02_regression", l1,
-             torch_api("L1Loss"), keras_api("MeanAbsoluteError"),
-             {"TF1": "tf.compat.v1.losses.absolute_difference", "Flux": "mae",
-              "Gluon": "L1Loss"}),
-    LossSpec("mse", "Mean squared error", "02_regression", mse,
-             torch_api("MSELoss"), keras_api("MeanSquaredError"),
-             {"TF1": "tf.compat.v1.losses.mean_squared_error",
-              "optax": "squared_error (l2_loss is half of it)", "Flux": "mse",
-              "Gluon": "L2Loss (half of it)"}),
-    LossSpec("huber", "Huber", "02_regression", huber,
-             torch_api("HuberLoss", delta=1.0), keras_api("Huber", delta=1.0),
-             {"TF1": "tf.compat.v1.losses.huber_loss(delta=1.0)",
-              "optax": "huber_loss(delta=1.0)", "Flux": "huber_loss(delta=1)"}),
-    LossSpec("smooth_l1", "Smooth L1", "02_regression", smooth_l1,
-             torch_api("SmoothL1Loss", beta=1.0), None,
-             {"Gluon": "HuberLoss(rho=1) (named Huber, computes Smooth L1)"}),
-    LossSpec("log_cosh", "log-cosh", "02_regression", log_cosh,
-             None, keras_api("LogCosh"), {"optax": "log_cosh"}),
-    LossSpec("mape", "Mean absolute percentage error", "02_regression", mape,
-             None, keras_api("MeanAbsolutePercentageError")),
-    LossSpec("msle", "Mean squared logarithmic error", "02_regression", msle,
-             None, keras_api("MeanSquaredLogarithmicError"),
-             {"Flux": "msle (no +1: (log((ŷ+ε)/(y+ε)))²)"}),
-    LossSpec("pinball", "Quantile (pinball)", "02_regression", pinball,
-             None, None, {"TF Addons": "tfa.losses.PinballLoss(tau=0.5) (not in Keras 3)"}),
-]

@@ -13,7 +13,6 @@ first code cell (kernel start + imports + ``lb.setup()``), with the same workers
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import lossbook as lb  # noqa: E402
 from lossbook.inputs import same_shape  # noqa: E402
+from scripts.pages import page_weights  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
@@ -77,22 +77,6 @@ def bench_suite() -> list[list[str]]:
     rows.append(["site build, clean", f"{timed(build):.1f} s", ""])
     rows.append(["site build, nothing changed", f"{timed(build):.1f} s", ""])
     return rows
-
-
-def page_weights(html: Path = ROOT / "_build" / "html") -> dict[str, int]:
-    """Bytes each page loads from the site: its HTML plus the scripts, style sheets and
-    images it references (fonts that style sheets load on demand are not counted)."""
-    weights = {}
-    for page in sorted(html.rglob("*.html")):
-        if "_static" in page.parts or "_sources" in page.parts:
-            continue
-        text = page.read_text(errors="replace")
-        refs = set(re.findall(r'<(?:script|img)[^>]*\ssrc="([^"#?]+)', text))
-        refs |= set(re.findall(r'<link[^>]*rel="stylesheet"[^>]*href="([^"#?]+)', text))
-        files = {(page.parent / r).resolve() for r in refs if "://" not in r}
-        weights[str(page.relative_to(html))] = page.stat().st_size + sum(
-            f.stat().st_size for f in files if f.is_file())
-    return weights
 
 
 def bench_pages() -> list[list[str]]:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import lossbook as lb
+from compare import REDUCTIONS, SETTINGS, assert_gradient
 
+#: Compared with PyTorch here (the loss needs weights), not by the registry-driven tests.
+COVERS = ("adaptive_softmax",)
 # Small inputs give tail projections of size d // div_value**(i + 1) = 0 (PyTorch allows
 # them; the cluster is then uniform), which nn.Linear reports with a UserWarning.
 pytestmark = pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
-SETTINGS = settings(max_examples=30, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @st.composite
@@ -62,7 +63,7 @@ def test_log_prob_matches_pytorch_and_sums_to_one(frameworks, case):
 
 
 @SETTINGS
-@given(modules(), st.sampled_from(["mean", "sum", "none"]))
+@given(modules(), REDUCTIONS)
 def test_loss_output_and_gradient_match_pytorch(frameworks, case, reduction):
     """The module returns (output, loss): output = target log-probabilities, loss =
     their negated mean. Gradients are taken with respect to the input features."""
@@ -97,14 +98,7 @@ def test_loss_is_nll_of_the_full_distribution_and_gradient_matches_differences(c
     r = lb.adaptive_softmax.value_and_grad(hidden, target, reduction="sum", **w)
     np.testing.assert_allclose(r.value, -full[np.arange(len(target)), target].sum(),
                                rtol=1e-12)
-    h, numeric = 1e-6, np.empty_like(hidden)
-    for i in np.ndindex(hidden.shape):
-        up, down = hidden.copy(), hidden.copy()
-        up[i] += h
-        down[i] -= h
-        numeric[i] = (lb.adaptive_softmax(up, target, reduction="sum", **w)
-                      - lb.adaptive_softmax(down, target, reduction="sum", **w)) / (2 * h)
-    np.testing.assert_allclose(r.grad, numeric, rtol=1e-5, atol=1e-6)
+    assert_gradient(lb.adaptive_softmax, hidden, target, **w)
 
 
 def test_one_cluster_of_full_rank_is_not_a_full_softmax():

@@ -61,6 +61,17 @@ def test_bad_input_message(call, error, message):
      r"target must sum to 1 along axis -1, got a sum of 0.9"),
     (lambda: inputs.labels("target", [1.0, 0.0], (-1.0, 1.0)), ValueError,
      r"target must take only the values \{-1, 1\}, got 0"),
+    (lambda: inputs.signed_labels([0.5, 1.0], [1.0, 0.0]), ValueError,
+     r"target must take only the values \{-1, 1\}, got 0"),
+    (lambda: inputs.class_indices("target", np.array([0, -2]), 3, padding=-1), ValueError,
+     r"target must be class indices in \[0, 2\] padded with -1, got -2"),
+    (lambda: inputs.class_indices("targets", np.array([1, 0]), 3, blank=0), ValueError,
+     r"targets must be class indices in \[0, 2\] other than the blank 0, got 0"),
+    (lambda: inputs.class_index("blank", 1.0, 3), TypeError, r"blank must be an int, got float"),
+    (lambda: inputs.class_index("blank", True, 3), TypeError, r"blank must be an int, got bool"),
+    (lambda: inputs.class_weights([1.0, -1.0], 2), ValueError, r"class_weight must be >= 0"),
+    (lambda: inputs.lengths("input_lengths", np.array([2.0]), 1, low=1, high=3), TypeError,
+     r"input_lengths must hold integers, got dtype float64"),
 ])
 def test_shared_validators(call, error, message):
     with pytest.raises(error, match=message):

@@ -15,19 +15,20 @@ from lossbook import environment
 
 
 @pytest.fixture
-def fake_cuda(frameworks, monkeypatch):
-    """``torch.cuda.is_available()`` says yes for the duration of the test."""
+def cuda_available(frameworks, monkeypatch):
+    """``cuda_available(answer)``: ``torch.cuda.is_available()`` says ``answer`` in the test."""
     torch, _ = frameworks
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    yield
+    yield lambda answer: monkeypatch.setattr(torch.cuda, "is_available", lambda: answer)
     monkeypatch.undo()
     lb.setup()  # back to this machine's real device
 
 
-def test_setup_selects_cuda_for_torch_and_keeps_tensorflow_on_the_cpu(frameworks, fake_cuda):
+def test_setup_selects_cuda_for_torch_and_keeps_tensorflow_on_the_cpu(frameworks,
+                                                                      cuda_available):
     torch, _ = frameworks
     import tensorflow as tf
 
+    cuda_available(True)
     lb.setup()
     assert lb.torch_device() == torch.device("cuda")
     assert tf.config.get_visible_devices("GPU") == []
@@ -53,9 +54,11 @@ def test_run_torch_puts_every_array_on_the_device_and_copies_results_back(
                     "index": torch.int64, "margin": 0.5}
 
 
-def test_setup_without_a_gpu_uses_the_cpu(frameworks):
+def test_setup_without_a_gpu_uses_the_cpu(frameworks, cuda_available):
     torch, _ = frameworks
-    assert lb.torch_device() == torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    cuda_available(False)
+    lb.setup()
+    assert lb.torch_device() == torch.device("cpu")
 
 
 def test_run_torch_can_pin_a_loss_to_the_cpu(frameworks, monkeypatch):

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import lossbook as lb
-from compare import ATOL, RTOL, assert_same
+from compare import (
+    PROPERTIES,
+    REDUCTIONS,
+    SETTINGS,
+    assert_gradient,
+    assert_matches_pytorch,
+    assert_same,
+    keras_per_sample,
+)
 from strategies import (
     MULTI_MARGIN_MARGINS,
     multi_margin_pairs,
@@ -19,12 +27,6 @@ from strategies import (
     scores_and_one_hot,
     signed_pairs,
 )
-
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
-REDUCTIONS = st.sampled_from(["none", "mean", "sum"])
-
-
 
 
 def class_weight_for(c: int) -> np.ndarray:
@@ -36,14 +38,9 @@ def class_weight_for(c: int) -> np.ndarray:
        margin=st.sampled_from(MULTI_MARGIN_MARGINS), reduction=REDUCTIONS)
 def test_multi_margin_with_class_weights_matches_pytorch(frameworks, data, p, margin,
                                                          reduction):
-    torch, _ = frameworks
     pred, target = data
-    w = class_weight_for(pred.shape[-1])
-    module = torch.nn.MultiMarginLoss(p=p, margin=margin, reduction=reduction,
-                                      weight=torch.tensor(w, device=lb.torch_device()))
-    assert_same(lb.run_torch(module, pred, target),
-                lb.multi_margin.value_and_grad(pred, target, p=p, margin=margin,
-                                               class_weight=w, reduction=reduction))
+    assert_matches_pytorch("multi_margin", pred, target, reduction=reduction, p=p,
+                           margin=margin, class_weight=class_weight_for(pred.shape[-1]))
 
 
 def test_multi_margin_weight_is_applied_after_the_power(frameworks):
@@ -65,14 +62,9 @@ def test_multi_margin_weight_is_applied_after_the_power(frameworks):
 @given(data=multilabel_pairs(), reduction=REDUCTIONS)
 def test_multilabel_soft_margin_with_class_weights_matches_pytorch(frameworks, data,
                                                                    reduction):
-    torch, _ = frameworks
     pred, target = data
-    w = class_weight_for(pred.shape[-1])
-    module = torch.nn.MultiLabelSoftMarginLoss(
-        weight=torch.tensor(w, device=lb.torch_device()), reduction=reduction)
-    assert_same(lb.run_torch(module, pred, target),
-                lb.multilabel_soft_margin.value_and_grad(pred, target, class_weight=w,
-                                                         reduction=reduction))
+    assert_matches_pytorch("multilabel_soft_margin", pred, target, reduction=reduction,
+                           class_weight=class_weight_for(pred.shape[-1]))
 
 
 @SETTINGS
@@ -111,8 +103,7 @@ def test_keras_hinge_converts_0_1_labels(frameworks, data):
         loss = getattr(keras.losses, name)(reduction="none", dtype="float64")
         got = lb.run_tf(lambda p, t, loss=loss: loss(t, p), pred, y01)
         want = ref.value_and_grad(pred, 2 * y01 - 1, reduction="none")
-        np.testing.assert_allclose(got.value, want.value.mean(axis=-1), rtol=RTOL, atol=ATOL)
-        np.testing.assert_allclose(got.grad, want.grad / pred.shape[-1], rtol=RTOL, atol=ATOL)
+        assert_same(got, keras_per_sample(want, pred))
 
 
 def test_multilabel_margin_padding_rule(frameworks):
@@ -142,45 +133,32 @@ def test_multilabel_margin_with_any_index_rows_matches_pytorch(frameworks, data,
 
 # --- finite differences with every parameter -------------------------------------------
 
-def assert_gradient(ref, pred, target, reduction, **params):
-    h = 1e-6
-    r = ref.value_and_grad(pred, target, reduction=reduction, **params)
-    numeric = np.empty_like(pred)
-    for i in np.ndindex(pred.shape):
-        up, down = pred.copy(), pred.copy()
-        up[i] += h
-        down[i] -= h
-        f = [np.sum(ref(x, target, reduction=reduction, **params)) for x in (up, down)]
-        numeric[i] = (f[0] - f[1]) / (2 * h)
-    np.testing.assert_allclose(r.grad, numeric, rtol=1e-5,
-                               atol=1e-6 * max(1.0, np.abs(r.grad).max()))
-
-
-@settings(max_examples=40, deadline=None)
+@SETTINGS
 @given(data=st.data(), reduction=REDUCTIONS)
 def test_gradients_by_finite_differences(data, reduction):
     pred, target = data.draw(multi_margin_pairs())
     w = class_weight_for(pred.shape[-1])
     for p in (1, 2):
         for margin in MULTI_MARGIN_MARGINS:
-            assert_gradient(lb.multi_margin, pred, target, reduction, p=p, margin=margin,
-                            class_weight=w)
+            assert_gradient(lb.multi_margin, pred, target, reduction=reduction, p=p,
+                            margin=margin, class_weight=w)
     pred, onehot = data.draw(scores_and_one_hot())
     for cs in (False, True):
-        assert_gradient(lb.categorical_hinge, pred, onehot, reduction, crammer_singer=cs)
+        assert_gradient(lb.categorical_hinge, pred, onehot, reduction=reduction,
+                        crammer_singer=cs)
     pred, target = data.draw(padded_label_sets())
-    assert_gradient(lb.multilabel_margin, pred, target, reduction)
+    assert_gradient(lb.multilabel_margin, pred, target, reduction=reduction)
     pred, target = data.draw(multilabel_pairs())
-    assert_gradient(lb.multilabel_soft_margin, pred, target, reduction,
+    assert_gradient(lb.multilabel_soft_margin, pred, target, reduction=reduction,
                     class_weight=class_weight_for(pred.shape[-1]))
     pred, target = data.draw(signed_pairs())
     for ref in (lb.hinge, lb.squared_hinge, lb.soft_margin):
-        assert_gradient(ref, pred, target, reduction)
+        assert_gradient(ref, pred, target, reduction=reduction)
 
 
 # --- identities -------------------------------------------------------------------------
 
-@settings(max_examples=60, deadline=None)
+@PROPERTIES
 @given(data=signed_pairs())
 def test_binary_margin_identities(data):
     f, y = data
@@ -198,7 +176,7 @@ def test_binary_margin_identities(data):
     np.testing.assert_allclose(hinge, lb.hinge(y * f, np.ones_like(y), reduction="none"))
 
 
-@settings(max_examples=60, deadline=None)
+@PROPERTIES
 @given(data=multilabel_pairs())
 def test_multilabel_soft_margin_is_mean_bce_with_logits(data):
     x, y = data
@@ -207,7 +185,7 @@ def test_multilabel_soft_margin_is_mean_bce_with_logits(data):
         lb.bce_with_logits(x, y, reduction="none").mean(axis=-1), rtol=1e-12, atol=1e-14)
 
 
-@settings(max_examples=60, deadline=None)
+@PROPERTIES
 @given(data=scores_and_one_hot())
 def test_categorical_hinge_identities(data):
     s, onehot = data

@@ -3,29 +3,22 @@
 Their references take the other inputs as a tuple target, ``lb.margin_ranking(x1, (x2, y))``,
 and return the gradient with respect to the first input, so the registry-driven tests
 cannot call the frameworks generically: the comparisons are here (values and gradients,
-property-based), with finite differences, properties and bad input.
+property-based), with properties and bad input.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import lossbook as lb
-from compare import assert_same
-from strategies import pairs, params_for, weights
+from compare import PROPERTIES, REDUCTIONS, SETTINGS, assert_matches_pytorch, assert_same
+from strategies import pairs, params_for
 
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
-REDUCTIONS = st.sampled_from(["none", "mean", "sum"])
-# Tuple targets or one loss per vector: the generic finite-difference test (weights of the
-# prediction's shape) does not apply, so it is done here with weights of the loss's shape.
-OWN_GRADIENT_CHECK = ["margin_ranking", "cosine_embedding", "cosine_similarity",
-                      "triplet_margin"]
-
-
+#: Compared with PyTorch here (tuple targets), not by the registry-driven tests.
+COVERS = ("margin_ranking", "cosine_embedding", "triplet_margin")
 
 
 @SETTINGS
@@ -34,9 +27,7 @@ def test_margin_ranking_matches_pytorch(frameworks, data, reduction):
     torch, _ = frameworks
     x1, (x2, y) = data.draw(pairs("margin_ranking"))
     params = data.draw(params_for("margin_ranking"))
-    ref = lb.margin_ranking.value_and_grad(x1, (x2, y), reduction=reduction, **params)
-    module = torch.nn.MarginRankingLoss(reduction=reduction, **params)
-    assert_same(lb.run_torch(module, x1, x2, y), ref)
+    ref = assert_matches_pytorch("margin_ranking", x1, (x2, y), reduction=reduction, **params)
     functional = torch.nn.functional.margin_ranking_loss
     assert_same(lb.run_torch(lambda a, b, t: functional(a, b, t, reduction=reduction, **params),
                              x1, x2, y), ref)
@@ -45,13 +36,10 @@ def test_margin_ranking_matches_pytorch(frameworks, data, reduction):
 @SETTINGS
 @given(data=st.data(), reduction=REDUCTIONS)
 def test_cosine_embedding_matches_pytorch(frameworks, data, reduction):
-    torch, _ = frameworks
-    x1, (x2, y) = data.draw(pairs("cosine_embedding"))
+    x1, target = data.draw(pairs("cosine_embedding"))
     assume(x1.ndim <= 2)  # PyTorch takes (N, D) or (D,)
-    params = data.draw(params_for("cosine_embedding"))
-    module = torch.nn.CosineEmbeddingLoss(reduction=reduction, **params)
-    assert_same(lb.run_torch(module, x1, x2, y),
-                lb.cosine_embedding.value_and_grad(x1, (x2, y), reduction=reduction, **params))
+    assert_matches_pytorch("cosine_embedding", x1, target, reduction=reduction,
+                           **data.draw(params_for("cosine_embedding")))
 
 
 @SETTINGS
@@ -60,9 +48,8 @@ def test_triplet_margin_matches_pytorch(frameworks, data, reduction):
     torch, _ = frameworks
     anchor, (pos, neg) = data.draw(pairs("triplet_margin"))
     params = data.draw(params_for("triplet_margin"))
-    ref = lb.triplet_margin.value_and_grad(anchor, (pos, neg), reduction=reduction, **params)
-    module = torch.nn.TripletMarginLoss(reduction=reduction, **params)
-    assert_same(lb.run_torch(module, anchor, pos, neg), ref)
+    ref = assert_matches_pytorch("triplet_margin", anchor, (pos, neg), reduction=reduction,
+                                 **params)
     distance = torch.nn.PairwiseDistance(p=params["p"], eps=params["eps"])
     with_distance = torch.nn.TripletMarginWithDistanceLoss(
         distance_function=distance, margin=params["margin"], swap=params["swap"],
@@ -160,33 +147,9 @@ def test_cosine_embedding_label_zero_gets_no_term_in_pytorch(frameworks):
     assert out.tolist() == [0.0, 0.0]
 
 
-# --- finite differences for the tuple-target references -------------------------------
-
-@pytest.mark.parametrize("key", OWN_GRADIENT_CHECK)
-@settings(max_examples=60, deadline=None)
-@given(data=st.data(), reduction=st.sampled_from(["mean", "sum", "weighted_mean"]))
-def test_gradient_with_respect_to_the_first_input_matches_central_differences(
-        key, data, reduction):
-    ref = lb.REGISTRY[key].reference
-    x, target = data.draw(pairs(key))
-    params = data.draw(params_for(key))
-    w = data.draw(weights(ref(x, target, reduction="none", **params).shape)) + 0.5
-    params = {**params, "weight": w}
-    r = ref.value_and_grad(x, target, reduction=reduction, **params)
-    h = 1e-6
-    numeric = np.empty_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += h
-        down[i] -= h
-        numeric[i] = (ref(up, target, reduction=reduction, **params)
-                      - ref(down, target, reduction=reduction, **params)) / (2 * h)
-    np.testing.assert_allclose(r.grad, numeric, rtol=1e-5, atol=1e-6)
-
-
 # --- properties ------------------------------------------------------------------------
 
-@settings(max_examples=60, deadline=None)
+@PROPERTIES
 @given(pairs("margin_ranking"), st.floats(-1.0, 2.0))
 def test_margin_ranking_is_symmetric_in_swapping_inputs_and_label(pair, margin):
     x1, (x2, y) = pair
@@ -195,7 +158,7 @@ def test_margin_ranking_is_symmetric_in_swapping_inputs_and_label(pair, margin):
     assert lb.margin_ranking(x1 + 10, (x1, np.ones_like(x1)), margin=1.0) == 0.0
 
 
-@settings(max_examples=60, deadline=None)
+@PROPERTIES
 @given(pairs("cosine_similarity"), st.floats(0.1, 10.0))
 def test_cosine_similarity_range_and_scale_invariance(pair, scale):
     pred, target = pair
@@ -209,7 +172,7 @@ def test_cosine_similarity_range_and_scale_invariance(pair, scale):
         1.0 + v, atol=1e-10)  # PyTorch adds 1e-12 to the squared norms
 
 
-@settings(max_examples=60, deadline=None)
+@PROPERTIES
 @given(pairs("triplet_margin"), params_for("triplet_margin"))
 def test_triplet_swap_never_lowers_the_loss_and_order_matters(triplet, params):
     anchor, (pos, neg) = triplet
