@@ -91,7 +91,7 @@ def run_jax(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Re
     """Evaluate ``loss(pred, *args, **kwargs)`` with ``jax.value_and_grad`` on the CPU.
 
     Array arguments become JAX arrays (floats in ``dtype``, integers ``int64``).  float64
-    needs ``jax_enable_x64``, which :func:`lossbook.setup` turns on (call it before JAX
+    needs ``jax_enable_x64``, which :func:`lossbook.environment.setup` turns on (call it before JAX
     creates any array).
     """
     import jax
