@@ -6,6 +6,7 @@
 
 from . import accuracy
 from .adaptive import adaptive_log_prob, adaptive_softmax
+from .calibration import Reliability, expected_calibration_error, reliability
 from .check import Disagreement, check
 from .classification import (
     bce_with_logits,
@@ -53,6 +54,7 @@ __all__ = [
     "run_jax", "run_torch", "setup", "show", "smooth_l1", "Table", "table", "torch_device",
     "ctc", "ctc_alignments", "ctc_collapse",
     "adaptive_log_prob", "adaptive_softmax", "adaptive_weights",
+    "Reliability", "expected_calibration_error", "reliability",
     "contrastive", "cosine_embedding", "cosine_similarity", "hinge_embedding",
     "margin_ranking", "triplet_margin",
     "gaussian_nll", "kl_div", "poisson_nll",

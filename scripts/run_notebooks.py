@@ -6,12 +6,15 @@
 Each notebook runs top to bottom in a fresh kernel of this interpreter with the test
 suite's environment (``lossbook.environment.ENV``), with C-level output kept out of the
 notebook (``--IPKernelApp.capture_fd_output=False``, as under nbval), no timing metadata
-and consecutive pieces of a stream joined, then is written back in place.
+and consecutive pieces of a stream joined, then is written back in place. A figure whose
+cell metadata names a file (``"lossbook": {"export": "figures/x.png"}``) is also written
+there, so pages outside the chapters (the landing page) show a figure a chapter computed.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +44,17 @@ def merge_streams(outputs: list) -> list:
     return merged
 
 
+def export_figures(nb: nbformat.NotebookNode) -> None:
+    """Write the PNG of every cell that names an export file (relative to the root)."""
+    for cell in nb.cells:
+        target = cell.metadata.get("lossbook", {}).get("export")
+        if target:
+            png = next(o.data["image/png"] for o in cell.outputs
+                       if "image/png" in o.get("data", {}))
+            (ROOT / target).parent.mkdir(parents=True, exist_ok=True)
+            (ROOT / target).write_bytes(base64.b64decode(png))
+
+
 def run(path: Path) -> str:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -55,6 +69,7 @@ def run(path: Path) -> str:
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
                                  "name": "python3"}
     nbformat.write(nb, path)
+    export_figures(nb)
     return path.name
 
 
