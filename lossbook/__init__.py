@@ -20,7 +20,7 @@ from .ctc import ctc, ctc_alignments, ctc_collapse
 from .data import line_with_outliers, regression_batch, rng
 from .distributions import gaussian_nll, kl_div, poisson_nll
 from .environment import setup, torch_device
-from .fmt import Table, fmt, show, table
+from .fmt import Table, fmt, glue, show, table
 from .frameworks import adaptive_weights, run_jax, run_tf, run_torch
 from .margin import (
     categorical_hinge,
@@ -51,7 +51,7 @@ __all__ = [
     "ARGUMENT_ORDER", "REDUCTIONS", "REGISTRY", "Disagreement", "LossSpec", "Reference",
     "Result", "check", "fmt", "huber", "l1", "line_with_outliers", "log_cosh", "loss_curves",
     "mape", "mse", "msle", "pinball", "reduce", "regression_batch", "rng", "run_tf",
-    "run_jax", "run_torch", "setup", "show", "smooth_l1", "Table", "table", "torch_device",
+    "run_jax", "run_torch", "setup", "glue", "show", "smooth_l1", "Table", "table", "torch_device",
     "ctc", "ctc_alignments", "ctc_collapse",
     "adaptive_log_prob", "adaptive_softmax", "adaptive_weights",
     "Reliability", "expected_calibration_error", "reliability",

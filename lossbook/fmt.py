@@ -95,3 +95,18 @@ def show(obj) -> None:
         display(obj)
     else:
         print(obj)
+
+
+def glue(name: str, value, decimals: int = DECIMALS) -> None:
+    """Keep a computed number for the text, rounded exactly as :func:`fmt` prints it.
+
+    In a chapter's markdown, ``{glue:text}`name:.3f``` then shows the number (with the
+    same or fewer decimals), so a sentence cannot drift from the output beside it.
+    Integers are kept as they are.  Needs myst-nb (the book's build) at run time.
+    """
+    from myst_nb import glue as myst_glue
+
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"glue() keeps numbers; assert a claim like {name!r} in a cell instead")
+    kept = int(value) if isinstance(value, (int, np.integer)) else float(fmt(value, decimals))
+    myst_glue(name, kept, display=False)

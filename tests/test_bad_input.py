@@ -179,3 +179,14 @@ def test_scores_and_indices(call, error, message):
 def test_several_inputs_and_normalisation(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_glue_keeps_the_printed_rounding(monkeypatch):
+    kept = {}
+    monkeypatch.setattr("myst_nb.glue", lambda name, value, display: kept.update({name: value}))
+    lb.glue("a", 0.91349, 3)
+    lb.glue("n", np.int64(20))
+    assert kept == {"a": 0.913, "n": 20}
+    assert type(kept["n"]) is int
+    with pytest.raises(TypeError, match="assert a claim"):
+        lb.glue("b", True)
