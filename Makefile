@@ -13,10 +13,13 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# make site writes $(SITE_OUT)/_build/ (the tests build into a temporary folder)
+SITE_OUT := .
+
 site: $(STAMP)                       ## the static site, the notebook bundle and the book PDF
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going
-	$(PY) scripts/bundle.py _build/html
-	$(PY) scripts/book_pdf.py _build/html
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going --path-output $(SITE_OUT)
+	$(PY) scripts/bundle.py $(SITE_OUT)/_build/html
+	$(PY) scripts/book_pdf.py $(SITE_OUT)/_build/html --out $(SITE_OUT)
 
 serve: site                          ## serve the built site on http://127.0.0.1:8000
 	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory _build/html

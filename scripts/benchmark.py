@@ -79,6 +79,18 @@ def bench_suite() -> list[list[str]]:
     return rows
 
 
+def bench_site() -> list[list[str]]:
+    """``make site`` from a clean ``_build/``, timed command by command (``make -n`` lists
+    its recipe: the HTML build, the bundle, the PDF with its singlehtml build)."""
+    shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    recipe = subprocess.run(["make", "-n", "-o", ".venv/.installed", "site"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    times = {re.sub(r"\S*/bin/", "", " ".join(command.split()[:2])): timed(["sh", "-c", command])
+             for command in recipe}
+    return [[f"make site, clean: {step}", f"{t:.1f} s", ""] for step, t in times.items()] + [
+        ["make site, clean (HTML, bundle, PDF)", f"{sum(times.values()):.1f} s", "<= 45 s"]]
+
+
 def page_weights(html: Path = ROOT / "_build" / "html") -> dict[str, int]:
     """Bytes each page loads from the site: its HTML plus the scripts, style sheets and
     images it references (fonts that style sheets load on demand are not counted)."""
@@ -143,11 +155,13 @@ def _time(fn, *args, **kwargs) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["suite", "refs", "pages"])
+    parser.add_argument("--only", choices=["suite", "site", "refs", "pages"])
     args = parser.parse_args()
     rows = []
     if args.only in (None, "suite"):
         rows += bench_suite()
+    if args.only in (None, "site"):
+        rows += bench_site()
     if args.only in (None, "refs"):
         rows += bench_references()
     if args.only in (None, "pages"):
