@@ -35,7 +35,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-component-update", "--no-first-run"]
 
 #: Rearranges the single page into a book; ``meta`` comes from ``book_meta()``.
-BOOK_JS = """meta => {
+BOOK_JS = r"""meta => {
   const el = (tag, cls, text) => {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -65,7 +65,7 @@ BOOK_JS = """meta => {
       if (part.numbered) {
         heading.prepend(el("span", "chapter-number", `${chapters.length + 1}`));
       }
-      const link = el("a", "", heading.textContent.replace(/^\\d+/, ""));
+      const link = el("a", "", heading.textContent.replace(/^\d+/, ""));
       link.href = "#" + section.id;
       const item = el("li");
       item.append(link);
@@ -85,8 +85,12 @@ BOOK_JS = """meta => {
   document.body.replaceChildren(article);
   document.querySelectorAll(".headerlink, .copybtn, .toggle-button").forEach(e => e.remove());
   document.querySelectorAll("img").forEach(img => { img.loading = "eager"; });
-  document.querySelectorAll('a[href^="intro.html#"]').forEach(a => {
-    a.setAttribute("href", a.getAttribute("href").slice("intro.html".length));
+  // Links within the book jump within the PDF; links to the site's files (the bundle)
+  // would point at the print server, so they keep only their text.
+  document.querySelectorAll("a[href]").forEach(a => {
+    const href = a.getAttribute("href").replace(/^intro\.html#/, "#");
+    if (href.startsWith("#") || /^[a-z]+:/i.test(href)) a.setAttribute("href", href);
+    else a.replaceWith(...a.childNodes);
   });
 }"""
 

@@ -164,6 +164,10 @@ def test_pdf_has_every_page_of_the_toc(pdf_pages):
             assert starts, f"no page starts with {name!r}"
 
 
+def test_pdf_links_nothing_on_the_print_server(site):
+    assert b"127.0.0.1" not in (site / PDF).read_bytes()
+
+
 def test_pdf_formulas_are_typeset(pdf_pages):
     text = "\n".join(pdf_pages)
     for raw in ("$$", "\\frac", "\\mathrm", "\\begin{"):
