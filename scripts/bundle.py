@@ -37,7 +37,10 @@ def readme() -> str:
     match = re.search(rf"^{re.escape(README_SECTION)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
     if match is None:
         raise ValueError(f"running.md has no section {README_SECTION!r}")
-    return f"# The Loss Functions Book: the notebooks\n\n{README_SECTION}\n{match[1]}"
+    return ("# The Loss Functions Book: the notebooks\n\n"
+            "`chapters/` holds every chapter with its stored outputs, `lossbook/` the book's "
+            "helper package,\n`requirements.txt` the exact versions the outputs were "
+            f"computed with.\n\n{README_SECTION}\n{match[1]}")
 
 
 def write(directory: Path) -> Path:
