@@ -84,7 +84,6 @@ BOOK_JS = r"""meta => {
   article.replaceChildren(book);
   document.body.replaceChildren(article);
   document.querySelectorAll(".headerlink, .copybtn, .toggle-button").forEach(e => e.remove());
-  document.querySelectorAll("img").forEach(img => { img.loading = "eager"; });
   // Links within the book jump within the PDF; links to the site's files (the bundle)
   // would point at the print server, so they keep only their text.
   document.querySelectorAll("a[href]").forEach(a => {
@@ -106,8 +105,7 @@ article.bd-article { padding: 0; max-width: none; }
 .title-page .subtitle { font-size: 14pt; }
 .title-page .author { margin-top: 30mm; font-size: 12pt; }
 .title-page .versions, .title-page .built { color: #555; }
-nav.contents { break-after: page; background: none; border: none; box-shadow: none;
-                padding: 0; }
+nav.contents { break-after: page; background: none; border: none; padding: 0; }
 nav.contents h1 { font-size: 22pt; }
 nav.contents h2 { font-size: 13pt; margin-top: 6mm; }
 nav.contents li { font-size: 12pt; margin: 1.5mm 0; }
@@ -117,7 +115,6 @@ section.chapter > h2 { font-size: 22pt; margin-bottom: 6mm; }
 .chapter-number { margin-right: 0.6em; color: #777; }
 h2, h3, h4 { break-after: avoid; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 8pt; }
-.cell_output pre, .output pre { font-size: 8pt; }
 figure, img, table, .math.notranslate.nohighlight, .admonition { break-inside: avoid; }
 img { max-width: 100%; }
 table { font-size: 8pt; }
