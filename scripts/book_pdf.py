@@ -115,7 +115,7 @@ section.chapter > h2 { font-size: 22pt; margin-bottom: 6mm; }
 .chapter-number { margin-right: 0.6em; color: #777; }
 h2, h3, h4 { break-after: avoid; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 8pt; }
-figure, img, table, .math.notranslate.nohighlight, .admonition { break-inside: avoid; }
+figure, img, tr, .math.notranslate.nohighlight, .admonition { break-inside: avoid; }
 img { max-width: 100%; }
 table { font-size: 8pt; }
 a { color: inherit; }
