@@ -12,10 +12,11 @@ BUNDLE = "loss-functions-book.zip"
 #: The whole book as one PDF.
 PDF = "loss-functions-book.pdf"
 
+#: The entries added to every page's download menu: (file, label, text, icon, tooltip).
 MENU = [
-    (BUNDLE, "notebooks .zip", "fa-solid fa-file-zipper",
+    (BUNDLE, "bundle", "notebooks .zip", "fa-solid fa-file-zipper",
      "Download every notebook, lossbook and the pinned requirements"),
-    (PDF, "book .pdf", "fa-solid fa-book", "Download the whole book as a PDF"),
+    (PDF, "book-pdf", "book .pdf", "fa-solid fa-book", "Download the whole book as a PDF"),
 ]
 
 
@@ -25,8 +26,8 @@ def add_to_download_menu(app, pagename, templatename, context, doctree) -> None:
         if group.get("label") == "download-buttons":
             group["buttons"] += [
                 {"type": "link", "url": context["pathto"](name, 1), "text": text,
-                 "icon": icon, "tooltip": tooltip, "label": f"download-{name}"}
-                for name, text, icon, tooltip in MENU]
+                 "icon": icon, "tooltip": tooltip, "label": f"download-{label}-button"}
+                for name, label, text, icon, tooltip in MENU]
 
 
 def setup(app) -> dict:
