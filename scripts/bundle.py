@@ -26,7 +26,9 @@ README_SECTION = "## Run the notebooks on your machine"
 
 def files() -> dict[str, Path]:
     """Archive names (inside the folder) of the files the bundle holds."""
-    paths = sorted((ROOT / "chapters").glob("*.ipynb")) + sorted((ROOT / "lossbook").glob("*.py"))
+    package = [p for p in sorted((ROOT / "lossbook").rglob("*"))
+               if p.is_file() and "__pycache__" not in p.parts]
+    paths = sorted((ROOT / "chapters").glob("*.ipynb")) + package
     paths += [ROOT / "pyproject.toml", ROOT / "requirements.txt"]
     return {path.relative_to(ROOT).as_posix(): path for path in paths}
 

@@ -119,7 +119,8 @@ def test_bundle_pip_installs_lossbook_with_its_dependencies(site, tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         metadata = archive.read(next(n for n in names if n.endswith("METADATA"))).decode()
-    assert {f"lossbook/{p.name}" for p in (ROOT / "lossbook").glob("*.py")} <= set(names)
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "lossbook").rglob("*.py")}
+    assert modules <= set(names)
     assert set(re.findall(r"^Requires-Dist: (\S+)", metadata, re.M)) == {
         "matplotlib", "mpmath", "numpy"}
 
