@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval.cfg
 
-.PHONY: site serve test unit nbval notebooks bench lint clean
+.PHONY: site serve lab test unit nbval notebooks bench lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -13,11 +13,20 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-site: $(STAMP)                       ## build the static site into _build/html
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+# make site writes $(SITE_OUT)/_build/ (the tests build into a temporary folder)
+SITE_OUT := .
+
+site: $(STAMP)                       ## the static site, the notebook bundle and the book PDF
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going --path-output $(SITE_OUT)
+	$(PY) scripts/bundle.py $(SITE_OUT)/_build/html
+	$(PY) scripts/book_pdf.py $(SITE_OUT)/_build/html --out $(SITE_OUT)
 
 serve: site                          ## serve the built site on http://127.0.0.1:8000
 	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory _build/html
+
+lab: $(STAMP)                        ## JupyterLab on 127.0.0.1 in chapters/, MyST rendered
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=chapters \
+	    $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP)                       ## everything: unit, hygiene, nbval, build
 	$(VENV)/bin/ruff check lossbook tests scripts conftest.py

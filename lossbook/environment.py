@@ -6,9 +6,12 @@ kernel starts, so stored outputs and nbval runs see the same environment.
 
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import sys
+import tempfile
+from types import ModuleType
 
 import numpy as np
 
@@ -69,7 +72,7 @@ def setup(seed: int = 0) -> None:
 
     mpl.rcParams.update(PLOT_STYLE)
 
-    import tensorflow as tf  # imported first: TF must hide the GPU before it initialises
+    tf = _import_quietly("tensorflow")  # imported first: TF must hide the GPU before it initialises
 
     try:
         tf.config.set_visible_devices([], "GPU")
@@ -90,6 +93,30 @@ def setup(seed: int = 0) -> None:
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     _torch_device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _import_quietly(name: str) -> ModuleType:
+    """Import ``name`` with file descriptor 2 (stderr below Python) sent to a temporary file.
+
+    TensorFlow's C++ start-up lines ("Could not find cuda drivers ...") ignore
+    ``TF_CPP_MIN_LOG_LEVEL``; in JupyterLab they would show as stderr under the first cell.
+    If the import fails, they are printed before the error.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as lines:
+            os.dup2(lines.fileno(), 2)
+            try:
+                return importlib.import_module(name)
+            except BaseException:
+                os.dup2(saved, 2)
+                lines.seek(0)
+                sys.stderr.write(lines.read().decode(errors="replace"))
+                raise
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def torch_device():

@@ -13,6 +13,7 @@ first code cell (kernel start + imports + ``lb.setup()``), with the same workers
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -79,6 +80,18 @@ def bench_suite() -> list[list[str]]:
     return rows
 
 
+def bench_site() -> list[list[str]]:
+    """``make site`` from a clean ``_build/``, timed command by command (``make -n`` lists
+    its recipe: the HTML build, the bundle, the PDF with its singlehtml build)."""
+    shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    recipe = subprocess.run(["make", "-n", "-o", ".venv/.installed", "site"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    times = {re.sub(r"\S*/bin/", "", " ".join(command.split()[:2])): timed(["sh", "-c", command])
+             for command in recipe}
+    return [[f"make site, clean: {step}", f"{t:.1f} s", ""] for step, t in times.items()] + [
+        ["make site, clean (HTML, bundle, PDF)", f"{sum(times.values()):.1f} s", "<= 45 s"]]
+
+
 def bench_pages() -> list[list[str]]:
     return [[f"page {name}", f"{size / 1e6:.2f} MB", "HTML + scripts + CSS + images"]
             for name, size in page_weights().items()]
@@ -127,11 +140,13 @@ def _time(fn, *args, **kwargs) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["suite", "refs", "pages"])
+    parser.add_argument("--only", choices=["suite", "site", "refs", "pages"])
     args = parser.parse_args()
     rows = []
     if args.only in (None, "suite"):
         rows += bench_suite()
+    if args.only in (None, "site"):
+        rows += bench_site()
     if args.only in (None, "refs"):
         rows += bench_references()
     if args.only in (None, "pages"):

@@ -55,11 +55,12 @@ def export_figures(nb: nbformat.NotebookNode) -> None:
             (ROOT / target).write_bytes(base64.b64decode(png))
 
 
-def run(path: Path) -> str:
-    nb = nbformat.read(path, as_version=4)
+def execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
+    """Run ``nb`` top to bottom in a fresh kernel started in ``cwd``, as stored outputs are
+    made (the kernel inherits this process's environment)."""
     client = NotebookClient(
         nb, timeout=1200, kernel_name="python3", record_timing=False,
-        extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(path.parent)}},
+        extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(cwd)}},
     )
     client.execute()
     for cell in nb.cells:
@@ -68,6 +69,11 @@ def run(path: Path) -> str:
             cell.outputs = merge_streams(cell.outputs)
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
                                  "name": "python3"}
+    return nb
+
+
+def run(path: Path) -> str:
+    nb = execute(nbformat.read(path, as_version=4), path.parent)
     nbformat.write(nb, path)
     export_figures(nb)
     return path.name

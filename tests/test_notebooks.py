@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -11,6 +13,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from downloads import BUNDLE  # noqa: E402
+
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 FORBIDDEN_OUTPUT = {
@@ -78,6 +84,19 @@ class TestChapter:
         assert "tensorflow" not in setup[:setup.index("lb.setup()")], "TF after lb.setup()"
         assert nb.metadata.kernelspec.name == "python3"
         assert not any("execution" in c.metadata for c in nb.cells), "no timing metadata"
+
+    def test_first_cell_says_how_to_get_lossbook(self, path):
+        """Where lossbook is missing (a notebook downloaded on its own), the first cell
+        fails with one sentence naming the bundle and pip, not "No module named ..."."""
+        setup = next(c for c in load(path).cells if c.cell_type == "code").source
+        guard = setup[:setup.index("lb.setup()")]
+        # -I -S: no PYTHONPATH, no current folder, no site-packages, hence no lossbook
+        proc = subprocess.run([sys.executable, "-I", "-S", "-c", guard], capture_output=True,
+                              text=True, cwd=path.parent)
+        error = proc.stderr.strip().splitlines()[-1]
+        page = re.search(r"^# (.+)$", (ROOT / "running.md").read_text(), re.M)[1]
+        assert error.startswith("ModuleNotFoundError: This notebook needs lossbook"), error
+        assert f"pip install {BUNDLE}" in error and f"'{page}'" in error, error
 
     def test_checks_implementations_and_plots(self, path):
         nb = load(path)
