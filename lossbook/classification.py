@@ -23,24 +23,45 @@ from .reference import reference
 from .spec import Api, LossSpec, keras_api, torch_api
 
 LOG_CLAMP = -100.0  # PyTorch BCELoss clamps each log at -100
-BCE_GRAD_EPS = 1e-12  # PyTorch BCELoss backward divides by max(p (1 - p), 1e-12)
+#: PyTorch's BCELoss backward divides by max(p (1 - p), EPSILON), a float constant 1e-12
+#: of its CPU kernel: 9.99999996e-13 in float64 as well.
+BCE_GRAD_EPS = float(np.float32(1e-12))
+
+
+def _shifted_and_rest(x, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """``x - max(x)`` and ``s``, the sum of ``exp(x - max(x))`` over every entry but the
+    (first) maximum: ``sum(exp(x - max(x))) = 1 + s`` exactly, without rounding ``1 + s``."""
+    x = np.asarray(x, dtype=np.float64)
+    top = np.expand_dims(np.argmax(x, axis=axis), axis)
+    shifted = x - np.take_along_axis(x, top, axis=axis)
+    others = np.exp(shifted)
+    np.put_along_axis(others, top, 0.0, axis=axis)
+    return shifted, np.sum(others, axis=axis, keepdims=True)
 
 
 def log_softmax(x, axis: int = -1) -> np.ndarray:
-    """``log softmax(x) = x - logsumexp(x)``, computed after subtracting the maximum."""
-    x = np.asarray(x, dtype=np.float64)
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    """``log softmax(x) = x - logsumexp(x)``, computed as ``(x - m) - log1p(s)`` (see
+    :func:`_shifted_and_rest`): ``log(1 + s)`` would lose the digits of a tiny ``s``, the
+    tiny loss of a confident correct class."""
+    shifted, rest = _shifted_and_rest(x, axis)
+    return shifted - np.log1p(rest)
 
 
 def softmax(x, axis: int = -1) -> np.ndarray:
-    """``exp(log_softmax(x))``: probabilities along ``axis``."""
-    return np.exp(log_softmax(x, axis))
+    """``exp(x - m) / (1 + s)`` (see :func:`_shifted_and_rest`): probabilities along
+    ``axis``.  (``exp(log_softmax(x))`` would amplify the rounding of a large
+    log-probability: ``exp(-20 + d)`` inherits 20 times the rounding error of ``d``.)"""
+    shifted, rest = _shifted_and_rest(x, axis)
+    return np.exp(shifted) / (1.0 + rest)
 
 
 def sigmoid(x) -> np.ndarray:
-    """``1 / (1 + exp(-x))`` as ``(1 + tanh(x / 2)) / 2``: no overflow for any ``x``."""
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64)))
+    """``1 / (1 + exp(-x))``, computed as ``z / (1 + z)`` with ``z = exp(x)`` for ``x < 0``:
+    ``exp`` never overflows, and ``sigmoid(-40) = 4.2e-18`` keeps its digits (a form
+    ``1 - (...)`` or ``(1 + tanh(x / 2)) / 2`` rounds it to 0)."""
+    x = np.asarray(x, dtype=np.float64)
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, z) / (1.0 + z)
 
 
 def log_sigmoid(x) -> np.ndarray:
@@ -94,8 +115,18 @@ def _index_nll(logp, target, class_weight, ignore_index, smoothing):
 
 
 def _through_log_softmax(logits, dlogp):
-    """Chain rule through ``log_softmax``: ``dl/dx = g - softmax(x) * sum(g)``."""
-    return dlogp - softmax(logits) * np.sum(dlogp, axis=-1, keepdims=True)
+    """Chain rule through ``log_softmax``: ``dl/dx = g - softmax(x) * sum(g)``.
+
+    With ``v = -g`` (the weighted targets) and ``S = sum(v)`` this is ``p S - v``.  Where
+    ``v_c > S / 2`` it is written ``S expm1(log p_c) + sum_{j != c} v_j``: for a confident
+    correct class ``p_c - 1`` would round away the digits of ``1 - p_c``.
+    """
+    v = -dlogp
+    total = np.sum(v, axis=-1, keepdims=True)
+    dominant = v > 0.5 * total  # at most one entry per row
+    rest = np.sum(np.where(dominant, 0.0, v), axis=-1, keepdims=True)
+    return np.where(dominant, total * np.expm1(log_softmax(logits)) + rest,
+                    softmax(logits) * total - v)
 
 
 @reference(scores_and_indices)
@@ -141,7 +172,7 @@ def categorical_cross_entropy(pred, target, *, class_weight=None, label_smoothin
     n_classes = pred.shape[-1]
     wy = class_weights(class_weight, n_classes) * ((1.0 - eps) * target + eps / n_classes)
     loss = -np.sum(wy * log_softmax(pred), axis=-1)
-    return loss, softmax(pred) * np.sum(wy, axis=-1, keepdims=True) - wy
+    return loss, _through_log_softmax(pred, -wy)
 
 
 def _probabilities_and_targets(pred, target):
@@ -154,8 +185,9 @@ def binary_cross_entropy(pred, target):
     """Binary cross-entropy of probabilities ``p`` and targets ``y`` in [0, 1].
 
     ``l = -(y max(log p, -100) + (1 - y) max(log(1 - p), -100))`` (PyTorch ``BCELoss``;
-    the clamp only matters for ``p < 3.7e-44``).  ``dl/dp = (p - y) / max(p (1 - p), 1e-12)``,
-    PyTorch's backward formula (the exact derivative wherever ``0 < p < 1``).
+    the clamp only matters for ``p < 3.7e-44``).  ``dl/dp = (p - y) / max(p (1 - p), eps)``,
+    PyTorch's backward formula with its ``eps = float32(1e-12)``: the exact derivative
+    wherever ``p (1 - p) >= eps``, and at most 1e12 in magnitude.
     """
     with np.errstate(divide="ignore"):
         log_p = np.maximum(np.log(pred), LOG_CLAMP)
@@ -183,7 +215,9 @@ def bce_with_logits(pred, target, *, pos_weight=None):
 
     ``l = (1 - y) x - (1 + (pw - 1) y) log sigmoid(x)`` (PyTorch ``BCEWithLogitsLoss``);
     ``pw`` broadcasts against the LAST axis (one weight per class).
-    ``dl/dx = (1 - y) - (1 + (pw - 1) y) sigmoid(-x)``.
+    ``dl/dx = (1 - y) - (1 + (pw - 1) y) sigmoid(-x)``, computed as
+    ``(1 - y) sigmoid(x) - pw y sigmoid(-x)`` (no ``1 - sigmoid(-x)``, which is 0 for
+    ``x < -37`` instead of ``sigmoid(x)``).
     """
     if pos_weight is None:
         pw = np.ones(pred.shape[-1:])
@@ -194,8 +228,8 @@ def bce_with_logits(pred, target, *, pos_weight=None):
     except ValueError:
         raise ValueError(f"pos_weight of shape {pw.shape} does not broadcast to the target "
                          f"shape {target.shape} (it aligns with the last axis)") from None
-    scale = 1.0 + (pw - 1.0) * target
-    return _bce_logits(pred, target, pw), (1.0 - target) - scale * sigmoid(-pred)
+    grad = (1.0 - target) * sigmoid(pred) - pw * target * sigmoid(-pred)
+    return _bce_logits(pred, target, pw), grad
 
 
 @reference(_logits_and_probability_targets)
@@ -215,7 +249,7 @@ def focal(pred, target, *, alpha=0.25, gamma=2.0):
     p, q = sigmoid(pred), sigmoid(-pred)  # p and 1 - p
     miss = target * q + (1.0 - target) * p  # 1 - p_t
     ce = _bce_logits(pred, target, 1.0)
-    dce = p - target
+    dce = (1.0 - target) * p - target * q  # p - y, without cancellation for y = 1
     dmiss = (1.0 - 2.0 * target) * p * q
     factor = miss**gamma
     with np.errstate(divide="ignore", invalid="ignore"):
