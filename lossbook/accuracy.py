@@ -429,3 +429,46 @@ def accuracy_table(rows: list[Row], quantity: str = "value") -> Table:
         body.append([str(i), *cells, r.case.key, r.case.what])
     exact = ["exact"] if quantity == "value" else []
     return table(body, ["#", *names, "f32 input", *exact, "loss", "case"])
+
+
+#: Categories of the study's heat map, in legend order, with their colours.
+CATEGORIES = {
+    "ok (round-off)": "#ffffff",
+    "error <= 1e-12": "#fee391",
+    "<= 1e-6": "#fe9929",
+    "<= 1e-2": "#cc4c02",
+    "> 1e-2": "#662506",
+    "inf or nan": "#000000",
+    "by design": "#6baed6",
+    "no such loss": "#d9d9d9",
+}
+
+
+def category(s: Score, dtype: str) -> int:
+    """The index in :data:`CATEGORIES` of a score: its grade, or for an error (against
+    the guard's value where a guard acts) the bin of its size."""
+    if s.grade == "-":
+        return 7
+    if s.grade == DESIGN:
+        return 6
+    err = s.algorithmic
+    if not math.isfinite(err):
+        return 5
+    return next(i for i, bound in enumerate((ROUNDOFF[dtype], 1e-12, 1e-6, 1e-2, math.inf))
+                if err <= bound)
+
+
+def grid(rows: list[Row], quantity: str = "value") -> tuple[np.ndarray, np.ndarray]:
+    """The study as two arrays of shape ``(implementations + 1, cases)``: the
+    :func:`category` of each cell (the last row: float32 input rounding), and whether a
+    guard acts on it."""
+    names = list(IMPLEMENTATIONS)
+    cats = np.empty((len(names) + 1, len(rows)), dtype=int)
+    guarded = np.zeros(cats.shape, dtype=bool)
+    for j, r in enumerate(rows):
+        scores = r.value if quantity == "value" else r.grad
+        for i, n in enumerate(names):
+            cats[i, j] = category(scores[n], IMPLEMENTATIONS[n][1])
+            guarded[i, j] = scores[n].by_design
+        cats[-1, j] = category(r.input32[0 if quantity == "value" else 1], "float32")
+    return cats, guarded

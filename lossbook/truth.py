@@ -62,14 +62,28 @@ HIDDEN_GUARDS: dict[str, dict[str, dict]] = {
 # ---------------------------------------------------------------- helpers
 
 
+#: ``exp(z)`` is taken as 0 below ``z = -1e5`` (1e-43429: far below every float64 and
+#: every guard digit), which spares mpmath the costly exponential of -1e300.
+EXP_FLOOR = -1e5
+
+
+def _exp(z):
+    return mpmath.exp(z) if z > EXP_FLOOR else mpmath.mpf(0)
+
+
 def _lse(xs):
     m = max(xs)
-    return m + mpmath.log(mpmath.fsum(mpmath.exp(x - m) for x in xs))
+    return m + mpmath.log(mpmath.fsum(_exp(x - m) for x in xs))
 
 
 def _softplus(z):
     """``log(1 + exp(z))`` without forming ``exp`` of a huge number."""
-    return z + mpmath.log1p(mpmath.exp(-z)) if z > 0 else mpmath.log1p(mpmath.exp(z))
+    return z + mpmath.log1p(_exp(-z)) if z > 0 else mpmath.log1p(_exp(z))
+
+
+def _log_cosh(x, t):
+    e = abs(x - t)
+    return mpmath.log(mpmath.cosh(e)) if e < -EXP_FLOOR else e - mpmath.log(2)
 
 
 def _xlog(a, b):
@@ -167,7 +181,7 @@ def _bce_with_logits(x, t, *, pos_weight=None):
 
 
 def _focal(x, t, *, alpha, gamma):
-    p = 1 / (1 + mpmath.exp(-x)) if x >= 0 else mpmath.exp(x) / (1 + mpmath.exp(x))
+    p = 1 / (1 + _exp(-x)) if x >= 0 else _exp(x) / (1 + _exp(x))
     miss = t * (1 - p) + (1 - t) * p
     a_t = 1 if alpha is None else alpha * t + (1 - alpha) * (1 - t)
     return a_t * (miss ** gamma if gamma else 1) * _bce_with_logits(x, t)
@@ -261,7 +275,7 @@ FORMULAS: dict[str, Callable] = {
     "mse": lambda x, t: (x - t) ** 2,
     "huber": _huber,
     "smooth_l1": _smooth_l1,
-    "log_cosh": lambda x, t: mpmath.log(mpmath.cosh(x - t)),
+    "log_cosh": _log_cosh,
     "mape": _mape,
     "msle": _msle,
     "pinball": _pinball,

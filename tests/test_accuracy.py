@@ -15,6 +15,7 @@ be any subgradient (between the one-sided derivatives).
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -320,6 +321,8 @@ def check_reference(key, pred, target, params):
             continue
         vector = key in truth.VECTORS  # gradients of vectors: compared normwise
         sizes = [max(map(abs, exact_g)) if vector else abs(e) for e in exact_g]
+        sensitivities = functools.cache(lambda s=s: truth.gradient_sensitivity(s))  # if needed
+
         for j, (gj, e) in enumerate(zip(g, exact_g, strict=True)):
             err = _err(gj, e)
             if err <= TOL * max(sizes[j], TINY):
@@ -328,9 +331,8 @@ def check_reference(key, pred, target, params):
             if hi - lo > TOL * max(abs(hi), abs(lo), TINY) and \
                     lo - TOL * abs(lo) <= gj <= hi + TOL * abs(hi):
                 continue  # at a kink: a subgradient
-            sensitivity = (lambda s=s: max(truth.gradient_sensitivity(s))) if vector else \
-                (lambda s=s, j=j: truth.gradient_sensitivity(s)[j])
-            _within(err, sizes[j], sensitivity,
+            _within(err, sizes[j], lambda j=j, f=sensitivities, v=vector:
+                    max(f()) if v else f()[j],
                     f"{key} gradient[{j}] {gj!r} vs {mpmath.nstr(e, 17)}")
 
 
