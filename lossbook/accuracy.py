@@ -412,10 +412,10 @@ def sci(x, digits: int = 3) -> str:
 
 
 def accuracy_table(rows: list[Row], quantity: str = "value") -> Table:
-    """The study as a table of grades (see :func:`score`): per case the implementations'
-    ``"value"`` or ``"gradient"`` grades (``-``: no such loss, or for float32 an input
-    beyond float32's range), the float32 input column, for values the exact value, then
-    the case."""
+    """The study as a table of grades (see :func:`score`): per case its number and
+    description, the implementations' ``"value"`` or ``"gradient"`` grades (``-``: no such
+    loss, or for float32 an input beyond float32's range), the float32 input column, and
+    for values the exact value."""
     if quantity not in ("value", "gradient"):
         raise ValueError(f"quantity must be 'value' or 'gradient', got {quantity!r}")
     names = list(IMPLEMENTATIONS)
@@ -426,9 +426,9 @@ def accuracy_table(rows: list[Row], quantity: str = "value") -> Table:
         cells.append(r.input32[0 if quantity == "value" else 1].grade)
         if quantity == "value":
             cells.append(sci(r.exact.value))
-        body.append([str(i), *cells, r.case.key, r.case.what])
+        body.append([str(i), f"{r.case.key.replace('_', ' ')}: {r.case.what}", *cells])
     exact = ["exact"] if quantity == "value" else []
-    return table(body, ["#", *names, "f32 input", *exact, "loss", "case"])
+    return table(body, ["#", "case", *names, "f32 input", *exact])
 
 
 #: Categories of the study's heat map, in legend order, with their colours.

@@ -41,14 +41,14 @@ def _shifted_and_rest(x, axis: int) -> tuple[np.ndarray, np.ndarray]:
 
 def log_softmax(x, axis: int = -1) -> np.ndarray:
     """``log softmax(x) = x - logsumexp(x)``, computed as ``(x - m) - log1p(s)`` (see
-    :func:`_shifted_and_rest`): ``log(1 + s)`` would lose the digits of a tiny ``s``, the
+    ``_shifted_and_rest``): ``log(1 + s)`` would lose the digits of a tiny ``s``, the
     tiny loss of a confident correct class."""
     shifted, rest = _shifted_and_rest(x, axis)
     return shifted - np.log1p(rest)
 
 
 def softmax(x, axis: int = -1) -> np.ndarray:
-    """``exp(x - m) / (1 + s)`` (see :func:`_shifted_and_rest`): probabilities along
+    """``exp(x - m) / (1 + s)`` (see ``_shifted_and_rest``): probabilities along
     ``axis``.  (``exp(log_softmax(x))`` would amplify the rounding of a large
     log-probability: ``exp(-20 + d)`` inherits 20 times the rounding error of ``d``.)"""
     shifted, rest = _shifted_and_rest(x, axis)

@@ -144,7 +144,7 @@ def cosine_embedding(x1, target, *, margin=0.0):
     Gradient with respect to ``x1`` only; at ``cos = margin`` (``y = -1``) it is
     ``d cos / d x1``, PyTorch's choice (its ``clamp_min`` passes the gradient).
 
-    ``1 - cos`` and the gradient are computed without cancellation (see :func:`_cosine`).
+    ``1 - cos`` and the gradient are computed without cancellation (see ``_cosine``).
     """
     margin = scalar("margin", margin, low=-1.0, high=1.0)
     x2, y = target

@@ -327,9 +327,26 @@ def _triplet_as_shift(s: Sample) -> Sample:
                   (diff(a, pos), diff(a, neg), diff(pos, neg)), params)
 
 
+def _triplet_gradient_terms(s: Sample) -> list:
+    """The two gradients that a triplet loss's gradient is the difference of, ``d d(a, pos)
+    / d a`` and ``d d(a, neg) / d a``: entries of size up to 1 that every implementation
+    rounds before subtracting them (their sum of magnitudes, per entry)."""
+    (u_pos, u_neg, _), p = s.t, s.params["p"]
+
+    def grad(u):
+        return [mpmath.diff(lambda v, j=j: _norm(_with(u, j, v), p), u[j])
+                for j in range(len(u))]
+
+    return [abs(a) + abs(b) for a, b in zip(grad(u_pos), grad(u_neg), strict=True)]
+
+
 #: Equivalent forms of a loss for :func:`sensitivity`: the inputs an implementation
 #: cannot avoid rounding (the triplet loss: differences of nearly equal vectors).
 SENSITIVITY_FORMS = {"triplet_margin": _triplet_as_shift}
+
+#: Intermediate terms of a gradient that every implementation rounds before they cancel,
+#: per gradient entry: their rounding adds to :func:`gradient_sensitivity`.
+GRADIENT_TERMS = {"_triplet_shift": _triplet_gradient_terms}
 
 #: Backward passes that are not the derivative of the value (used when their guard is on).
 BACKWARD = {"binary_cross_entropy": ("grad_floor", _bce_grad)}
@@ -540,8 +557,9 @@ def _moved(s: Sample):
 def sensitivity(s: Sample) -> mpmath.mpf:
     """How much the loss of ``s`` moves when its float inputs are rounded: the sum, over
     the inputs, of the largest change of the loss when that input moves by ``ULPS``
-    roundings (see :func:`_moved`).  For a smooth loss it is ``ULPS 2**-53 sum_i |x_i
-    d loss / d x_i|``; across a kink within that distance it sees the kink."""
+    roundings (of itself, or for a vector of its largest component).  For a smooth loss
+    it is ``ULPS 2**-53 sum_i |x_i d loss / d x_i|``; across a kink within that distance
+    it sees the kink."""
     with mpmath.workdps(DIGITS + GUARD):
         s = SENSITIVITY_FORMS.get(s.key, lambda r: r)(s)
         v = _call(s)
@@ -551,10 +569,13 @@ def sensitivity(s: Sample) -> mpmath.mpf:
 
 def gradient_sensitivity(s: Sample) -> list[mpmath.mpf]:
     """:func:`sensitivity` of each gradient entry (a jump of the gradient within
-    ``ULPS`` roundings of the inputs counts in full)."""
+    ``ULPS`` roundings of the inputs counts in full), plus ``ULPS`` roundings of the
+    intermediate terms in :data:`GRADIENT_TERMS`."""
     with mpmath.workdps(DIGITS + GUARD):
         s = SENSITIVITY_FORMS.get(s.key, lambda r: r)(s)
         g = _gradient(s)
         moved = [[_gradient(m) for m in pair] for pair in _moved(s)]
-        return [_rounded(mpmath.fsum(max(abs(gm[j] - g[j]) for gm in pair) for pair in moved))
-                for j in range(len(g))]
+        terms = GRADIENT_TERMS[s.key](s) if s.key in GRADIENT_TERMS else [0] * len(g)
+        step = ULPS * mpmath.mpf(2) ** -53
+        return [_rounded(mpmath.fsum(max(abs(gm[j] - g[j]) for gm in pair) for pair in moved)
+                         + step * terms[j]) for j in range(len(g))]
