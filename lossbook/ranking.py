@@ -126,7 +126,7 @@ def _cosine(a, b, eps=0.0):
     zero = np.inf  # q of a zero vector: r = 0
     log_r = log_ratio(np.where(la > 0, root / np.where(la > 0, la, 1.0), zero)) \
         + log_ratio(np.where(lb > 0, root / np.where(lb > 0, lb, 1.0), zero))
-    r = np.exp(log_r)
+    r = (la / na) * (lb / nb)  # log r only serves 1 - r, accurate where r is near 1
     one_minus = -np.expm1(log_r) + r * 0.5 * np.sum((ua - ub) ** 2, axis=-1)
     grad = ((ub - c[..., None] * ua) + (c * (root / na) ** 2)[..., None] * ua) \
         * (lb / nb / na)[..., None]

@@ -209,13 +209,24 @@ def _by_case(rows):
     return {r.case.what: r for r in rows}
 
 
+#: Stress cases whose exact gradient moves by more than 1e-12 of itself when the inputs
+#: move by a rounding: there the gradient is held to the sensitivity bound only.
+ILL_CONDITIONED_GRADIENTS = {"x=log 1e6, t=1e6", "x=log 1e6, t=1e6, full",
+                             "x1=(1e10, 100), x2=(1e10, 0), y=1"}
+
+
 @pytest.mark.parametrize("i", range(len(acc.CASES)),
                          ids=[f"{i:02d}-{c.key}" for i, c in enumerate(acc.CASES)])
-def test_reference_is_within_its_bound_on_the_stress_set(rows, i):
-    """Value and gradient of the reference within 1e-12 (relative) of its own formula,
-    or within the sensitivity where no float64 computation can do better."""
-    c = rows[i].case
-    check_reference(c.key, c.pred, c.target, c.params)
+def test_reference_is_within_1e12_on_the_stress_set(i):
+    """Value and gradient of the reference within 1e-12 (relative) of its own formula
+    (guards included); the ill-conditioned gradients within their sensitivity."""
+    c = acc.CASES[i]
+    r, exact = acc.run(c, "lossbook"), acc.designed(c, "lossbook") or acc.exact(c)
+    assert acc.relative_error(r.value, exact.value) <= TOL
+    if c.what in ILL_CONDITIONED_GRADIENTS:
+        check_reference(c.key, c.pred, c.target, c.params)
+    else:
+        assert acc.relative_error(r.grad, exact.grad, normwise=c.key in truth.VECTORS) <= TOL
 
 
 @pytest.mark.parametrize("i", range(len(acc.CASES)),
@@ -336,36 +347,44 @@ def check_reference(key, pred, target, params):
                     f"{key} gradient[{j}] {gj!r} vs {mpmath.nstr(e, 17)}")
 
 
-#: Inputs hypothesis found beyond the bound (before the fix noted), kept as regressions.
-FOUND = [
-    ("log_cosh", [0.0], [0.01], {}),  # the log 2 form cancelled
-    ("msle", [3.0], [3.0 + 1e-9], {}),  # a difference of two logs
-    ("smooth_l1", [0.0], [1e-156], {"beta": 1e-5}),  # e**2 underflowed before / beta
-    ("gaussian_nll", [0.0], ([-1e155], [100.0]), {}),  # e**2 overflowed before / var
-    ("bce_with_logits", [-10.0], [0.0], {}),  # sigmoid by tanh lost digits
-    ("multilabel_soft_margin", [[10.0, 0.0]], [[1.0, 0.0]], {}),  # sigmoid(x) - 1
-    ("cross_entropy", [[0.0, 9.5]], [1], {}),  # p_y - 1 at a confident class
-    ("categorical_cross_entropy", [[100.0, 0.0]], [[1.0, 0.0]], {}),  # log(1 + tiny)
+#: Inputs hypothesis found beyond the bound, in the references before this study or in a
+#: draft of their fixes, kept as regressions; where float64 allows, the reference must
+#: now be within 1e-12 outright (strict).
+FOUND = [  # (key, pred, target, params, strict)
+    ("log_cosh", [0.0], [0.01], {}, True),  # the log 2 form cancelled
+    ("msle", [3.0], [3.0 + 1e-9], {}, True),  # a difference of two logs
+    ("smooth_l1", [0.0], [1e-156], {"beta": 1e-5}, True),  # e**2 underflowed before / beta
+    ("gaussian_nll", [0.0], ([-1e155], [100.0]), {}, True),  # e**2 overflowed before / var
+    ("bce_with_logits", [-10.0], [0.0], {}, True),  # sigmoid by tanh lost digits
+    ("multilabel_soft_margin", [[10.0, 0.0]], [[1.0, 0.0]], {}, True),  # sigmoid(x) - 1
+    ("cross_entropy", [[0.0, 9.5]], [1], {}, True),  # p_y - 1 at a confident class
+    ("categorical_cross_entropy", [[100.0, 0.0]], [[1.0, 0.0]], {}, True),  # log(1 + tiny)
     ("categorical_cross_entropy", [[0.0, 0.0, 1000.0]], [[0.0, 0.0, 1.0]],
-     {"label_smoothing": 5.6e-244}),  # S - v_c
-    ("categorical_hinge", [[1e-16, 0.0, 1.0]], [[0.0, 0.0, 1.0]], {}),  # 3-term sum
-    ("multilabel_margin", [[-1e16, -1e16]], [[0, -1]], {}),  # 1 - x_j + x_i
-    ("cosine_similarity", [[0.5, 1e-12]], [[1.0, 0.0]], {}),  # nearly parallel
-    ("cosine_embedding", [[1.0]], ([[1e-161]], [-1.0]), {}),  # r underflowed
-    ("cosine_embedding", [[1.0]], ([[1.0]], [-1.0]), {}),  # 1 - u_a^2 in the gradient
-    ("triplet_margin", [[1e16]], ([[1.0]], [[10.0]]), {"eps": 0.0}),  # rounded differences
+     {"label_smoothing": 5.6e-244}, True),  # S - v_c
+    ("multilabel_margin", [[-1e16, -1e16]], [[0, -1]], {}, True),  # 1 - x_j + x_i
+    ("cosine_embedding", [[1.0]], ([[1e-161]], [-1.0]), {}, True),  # r underflowed
+    ("cosine_embedding", [[1.0]], ([[1.0]], [-1.0]), {}, True),  # 1 - u_a^2, gradient
+    ("poisson_nll", [-697.0], [356010.0], {"full": True}, True),  # t / exp(x) overflowed
+    ("categorical_hinge", [[1e-16, 0.0, 1.0]], [[0.0, 0.0, 1.0]], {}, False),  # 1 + neg - pos
+    ("cosine_similarity", [[0.5, 1e-12]], [[1.0, 0.0]], {}, False),  # nearly parallel
+    ("triplet_margin", [[1e16]], ([[1.0]], [[10.0]]), {"eps": 0.0}, False),  # a - p rounds
     ("triplet_margin", [[2.0, 0.0]], ([[-1.0, 0.0]], [[1.0, 0.0]]),
-     {"p": 3.0}),  # two unit gradients cancel
-    ("poisson_nll", [-697.0], [356010.0], {"full": True}),  # t / exp(x) overflowed
-    ("poisson_nll", [np.log(1e6)], [1e6], {"full": True}),  # Stirling's term cancelled
+     {"p": 3.0}, False),  # two unit gradients cancel
+    ("poisson_nll", [np.log(1e6)], [1e6], {"full": True}, False),  # e**x - t
 ]
 
 
-@pytest.mark.parametrize("key, pred, target, params", FOUND,
+@pytest.mark.parametrize("key, pred, target, params, strict", FOUND,
                          ids=[f"{k}-{i}" for i, (k, *_) in enumerate(FOUND)])
-def test_reference_is_within_its_bound_where_it_was_not(key, pred, target, params):
+def test_reference_is_within_its_bound_where_it_was_not(key, pred, target, params, strict):
     target = tuple(map(np.asarray, target)) if isinstance(target, tuple) else np.asarray(target)
-    check_reference(key, np.asarray(pred, dtype=float), target, params)
+    pred = np.asarray(pred, dtype=float)
+    check_reference(key, pred, target, params)
+    if strict:
+        c = acc.Case(key, "found", pred, target, params)
+        r, exact = acc.run(c, "lossbook"), acc.designed(c, "lossbook") or acc.exact(c)
+        assert acc.relative_error(r.value, exact.value) <= TOL
+        assert acc.relative_error(r.grad, exact.grad, normwise=key in truth.VECTORS) <= TOL
 
 
 @pytest.mark.parametrize("key", sorted(extreme.INPUTS))
