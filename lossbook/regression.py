@@ -18,7 +18,8 @@ LOG2 = np.log(2.0)
 
 @reference(same_shape)
 def l1(pred, target):
-    """Absolute error ``l = |e|``; ``dl/dpred = sign(e)`` (0 at ``e = 0``, like PyTorch)."""
+    """Absolute error ``l = |e|``; ``dl/dpred = sign(e)``, 0 at the kink ``e = 0`` (the
+    subgradient PyTorch's ``L1Loss`` and Keras' ``MeanAbsoluteError`` return)."""
     e = pred - target
     return np.abs(e), np.sign(e)
 
@@ -79,7 +80,7 @@ def log_cosh(pred, target):
 def mape(pred, target, *, eps=1e-7):
     """Absolute percentage error ``l = 100 |e| / max(|target|, eps)`` (Keras' eps is 1e-7).
 
-    ``dl/dpred = 100 sign(e) / max(|target|, eps)``.
+    ``dl/dpred = 100 sign(e) / max(|target|, eps)``, 0 at the kink ``e = 0`` (as in Keras).
     """
     eps = scalar("eps", eps, low=0.0, low_open=True)
     e = pred - target

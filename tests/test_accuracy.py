@@ -388,7 +388,7 @@ def test_reference_is_within_its_bound_where_it_was_not(key, pred, target, param
 
 
 @pytest.mark.parametrize("key", sorted(extreme.INPUTS))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_reference_is_within_its_bound_over_the_float64_range(key, data):
     pred, target, params = data.draw(extreme.INPUTS[key])
