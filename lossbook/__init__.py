@@ -4,7 +4,7 @@
 :mod:`lossbook.frameworks` and :func:`setup` import them when called.
 """
 
-from . import accuracy
+from . import accuracy, truth
 from .adaptive import adaptive_log_prob, adaptive_softmax
 from .calibration import Reliability, expected_calibration_error, reliability
 from .check import Disagreement, check
@@ -47,7 +47,7 @@ from .registry import ARGUMENT_ORDER, REGISTRY, LossSpec
 from .regression import huber, l1, log_cosh, mape, mse, msle, pinball, smooth_l1
 
 __all__ = [
-    "accuracy",
+    "accuracy", "truth",
     "ARGUMENT_ORDER", "REDUCTIONS", "REGISTRY", "Disagreement", "LossSpec", "Reference",
     "Result", "check", "fmt", "huber", "l1", "line_with_outliers", "log_cosh", "loss_curves",
     "mape", "mse", "msle", "pinball", "reduce", "regression_batch", "rng", "run_tf",

@@ -1,34 +1,41 @@
-"""Accuracy study: the references and the frameworks against a high-precision ground truth.
+"""Accuracy study: the references and the frameworks against the mathematical loss.
 
 A :class:`Case` is one sample of one loss at an input where naive arithmetic fails
-(extreme logits, probabilities next to 0 or 1, huge and tiny residuals, large counts).
-:func:`exact` evaluates the loss's formula for it with ``mpmath`` at ``DIGITS``
-significant digits, from the exact binary value of each float64 input.  :func:`study`
-evaluates the ``lossbook`` reference (float64), PyTorch and TensorFlow/Keras (float32 and
-float64) on every case and returns their relative errors ``|computed - exact| / |exact|``.
+(extreme logits, probabilities next to 0 or 1, huge, tiny and nearly equal inputs,
+tiny vectors, large counts).  :func:`study` evaluates the ``lossbook`` reference
+(float64), PyTorch and TensorFlow/Keras (float64 and float32) on every case, values and
+gradients, and scores each against the ground truth of :mod:`lossbook.truth`: the
+mathematical loss, computed with ``mpmath`` from the exact binary inputs.
 
-Float32 runs receive the inputs rounded to float32, so their error includes that
-rounding: it is what a float32 model sees.  PyTorch runs on the CPU here, whatever
-:func:`lossbook.environment.torch_device` says, so that the table is the same on every
-machine (CUDA's ``exp`` and ``log`` may round differently in the last bit).
+Three things are kept apart:
+
+- **by design**: a guard an implementation applies on purpose (PyTorch's ``-100`` clamp
+  of ``log p``, Keras' clipping of probabilities to ``[1e-7, 1 - 1e-7]``, the ``eps`` of a
+  variance or of a cosine) changes the value.  Where the implementation returns what its
+  guard defines (to round-off) it is marked ``design``, not scored as an error;
+- **input rounding**: float32 runs receive the inputs rounded to float32, which alone can
+  change the loss (``1e8 + 1`` becomes ``1e8``; ``1e300`` becomes ``inf``).  Their errors
+  are measured against the truth at the rounded inputs, and the change of the truth
+  itself is the separate column ``f32 input``;
+- **algorithmic error**: what remains.
+
+PyTorch runs on the CPU here, whatever :func:`lossbook.environment.torch_device` says, so
+that the table is the same on every machine (CUDA's ``exp`` and ``log`` may round
+differently in the last bit).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import mpmath
 import numpy as np
 
+from . import truth
 from .fmt import Table, table
 from .registry import REGISTRY
 from .spec import resolve
-
-#: Significant decimal digits of the ground truth, and the extra working digits that
-#: absorb cancellations in its formulas (float64 spans about 630 orders of magnitude).
-DIGITS, GUARD = 50, 700
 
 #: Implementations in the study, in table order: name -> (library, dtype).
 IMPLEMENTATIONS = {
@@ -39,20 +46,24 @@ IMPLEMENTATIONS = {
     "tf32": ("tf", "float32"),
 }
 
-#: Relative errors up to this size are shown as round-off ("ok") in the table.
+#: Relative errors up to this size are round-off ("ok").
 ROUNDOFF = {"float64": 1e-15, "float32": 1e-6}
+
+#: The grade of a guard's value, see :func:`score`.
+DESIGN = "design"
 
 
 @dataclass(frozen=True, eq=False)
 class Case:
     """One sample of loss ``key`` (a registry key): ``pred``, ``target``, ``params``.
 
-    Element-wise losses take arrays of shape ``(1,)``; class losses take ``(1, C)`` scores
-    with a ``(1,)`` target.  ``gaussian_nll`` takes ``target = (y, var)``.
+    Element-wise losses take arrays of shape ``(1,)``, losses of rows ``(1, C)``; tuple
+    targets (``(x2, y)``, ``(y, var)``) hold one array per part.
     """
 
     key: str
-    what: str  # the inputs, briefly: x logits, p probabilities, e residual, t counts
+    what: str  # the inputs, briefly (unique): x logits, f scores, p probabilities,
+    #            e residual, t counts
     pred: np.ndarray
     target: object
     params: dict = field(default_factory=dict)
@@ -66,33 +77,34 @@ def _case(key: str, what: str, pred, target, **params) -> Case:
     return Case(key, what, np.asarray(pred, dtype=np.float64), target, params)
 
 
-#: The stress set: a few dozen samples where a naive formula loses digits or overflows.
+#: The stress set: samples where a naive formula loses digits, overflows or underflows.
 CASES: list[Case] = [
     _case("bce_with_logits", "x=800, y=0", [800.0], [0.0]),
     _case("bce_with_logits", "x=-800, y=1", [-800.0], [1.0]),
     _case("bce_with_logits", "x=40, y=1 (tiny loss)", [40.0], [1.0]),
     _case("bce_with_logits", "x=-30, y=0 (tiny loss)", [-30.0], [0.0]),
+    _case("bce_with_logits", "x=-40, y=0 (tiny gradient)", [-40.0], [0.0]),
     _case("bce_with_logits", "x=1e-10, y=1", [1e-10], [1.0]),
     _case("bce_with_logits", "x=20, y=0.3, pos_weight=3", [20.0], [0.3],
           pos_weight=[3.0]),
     _case("binary_cross_entropy", "p=1e-12, y=0 (tiny loss)", [1e-12], [0.0]),
     _case("binary_cross_entropy", "p=1e-8, y=1", [1e-8], [1.0]),
     _case("binary_cross_entropy", "p=1e-30, y=1", [1e-30], [1.0]),
-    _case("binary_cross_entropy", "p=1e-50, y=1 (clamped)", [1e-50], [1.0]),
+    _case("binary_cross_entropy", "p=1e-50, y=1", [1e-50], [1.0]),
     _case("binary_cross_entropy", "p=1-1e-12, y=0", [1.0 - 1e-12], [0.0]),
     _case("binary_cross_entropy", "p=0.3, y=0.7", [0.3], [0.7]),
     _case("cross_entropy", "x=(1000, 999, 998), y=2", [[1000.0, 999.0, 998.0]], [2]),
     _case("cross_entropy", "x=(-1000, -1001), y=1", [[-1000.0, -1001.0]], [1]),
-    _case("cross_entropy", "x=(30, 0, 0), y=0 (tiny)", [[30.0, 0.0, 0.0]], [0]),
+    _case("cross_entropy", "x=(30, 0, 0), y=0 (tiny loss)", [[30.0, 0.0, 0.0]], [0]),
     _case("cross_entropy", "x=(0, 800), y=0", [[0.0, 800.0]], [0]),
     _case("cross_entropy", "x=(1e-9, 0), y=1", [[1e-9, 0.0]], [1]),
     _case("categorical_cross_entropy", "x=(500, -500), y=(.9, .1)",
           [[500.0, -500.0]], [[0.9, 0.1]]),
     _case("categorical_cross_entropy", "x=(20, 0, -20), y=(1, 0, 0)",
           [[20.0, 0.0, -20.0]], [[1.0, 0.0, 0.0]]),
-    _case("soft_margin", "x=-800, y=1 (exp overflows)", [-800.0], [1.0]),
-    _case("soft_margin", "x=-100, y=1", [-100.0], [1.0]),
-    _case("soft_margin", "x=40, y=1 (tiny loss)", [40.0], [1.0]),
+    _case("soft_margin", "f=-800, y=1 (exp overflows)", [-800.0], [1.0]),
+    _case("soft_margin", "f=-100, y=1", [-100.0], [1.0]),
+    _case("soft_margin", "f=40, y=1 (tiny loss)", [40.0], [1.0]),
     _case("mse", "e=1e20 (e² > float32 max)", [1e20], [0.0]),
     _case("mse", "e=1e-25 (e² < float32 min)", [1e-25], [0.0]),
     _case("mse", "e=1e-160 (e² subnormal)", [1e-160], [0.0]),
@@ -100,127 +112,90 @@ CASES: list[Case] = [
     _case("huber", "e=1e300", [1e300], [0.0]),
     _case("huber", "e=3e-5", [3e-5], [0.0]),
     _case("log_cosh", "e=800 (cosh overflows)", [800.0], [0.0]),
-    _case("log_cosh", "e=1e-3", [1e-3], [0.0]),
     _case("log_cosh", "e=2.5", [2.5], [0.0]),
+    _case("log_cosh", "e=1e-3", [1e-3], [0.0]),
+    _case("log_cosh", "e=1e-8 (small residual)", [1e-8], [0.0]),
+    _case("msle", "pred=3, target=3+1e-9", [3.0], [3.0 + 1e-9]),
+    _case("msle", "pred=1e15, target=1e15+2", [1e15], [1e15 + 2.0]),
+    _case("msle", "pred=0, target=1e-8", [0.0], [1e-8]),
     _case("poisson_nll", "x=100, t=0", [100.0], [0.0]),
     _case("poisson_nll", "x=-50, t=3", [-50.0], [3.0]),
     _case("poisson_nll", "x=log 1e6, t=1e6", [math.log(1e6)], [1e6]),
     _case("poisson_nll", "x=log 1e6, t=1e6, full", [math.log(1e6)], [1e6], full=True),
+    _case("poisson_nll", "x=28, t=1e12, full", [28.0], [1e12], full=True),
     _case("gaussian_nll", "e=1e-8, var=1e-12", [1e-8], ([0.0], [1e-12])),
     _case("gaussian_nll", "e=1e150, var=1", [1e150], ([0.0], [1.0])),
+    _case("cosine_embedding", "tiny x1, x2 (1e-7), y=1", [[1e-7, 2e-7]],
+          ([[3e-7, -1e-7]], [1.0])),
+    _case("cosine_embedding", "x1=(1e10, 100), x2=(1e10, 0), y=1", [[1e10, 100.0]],
+          ([[1e10, 0.0]], [1.0])),
+    _case("cosine_embedding", "x1=(1, 2), x2=(3, -1), y=-1", [[1.0, 2.0]],
+          ([[3.0, -1.0]], [-1.0])),
+    _case("cosine_similarity", "tiny pred, target (1e-9)", [[1e-9, 2e-9]], [[3e-9, -1e-9]]),
+    _case("cosine_similarity", "pred=(1e200, 2e200)", [[1e200, 2e200]], [[3.0, -1.0]]),
 ]
 
 
 # ---------------------------------------------------------------- ground truth
 
 
-def _mp(x) -> list:
-    """Exact binary values of float64 inputs as mpmath numbers (flat list)."""
-    return [mpmath.mpf(float(v)) for v in np.ravel(x)]
+def _rounded(x, dtype: str):
+    """Float arrays rounded to ``dtype`` and back to float64 (beyond float32's range:
+    inf), recursively through tuples; integer arrays unchanged."""
+    if isinstance(x, tuple):
+        return tuple(_rounded(v, dtype) for v in x)
+    if isinstance(x, list):
+        return [_rounded(v, dtype) for v in x]
+    a = np.asarray(x)
+    if not np.issubdtype(a.dtype, np.floating):
+        return x
+    with np.errstate(over="ignore"):
+        return a.astype(dtype).astype(np.float64)
 
 
-def _softplus(x):
-    """``log(1 + exp(x))``, evaluated at the working precision."""
-    return mpmath.log1p(mpmath.exp(x))
+@dataclass(frozen=True)
+class Truth:
+    """The value and the gradient (one entry per prediction element) of a formula."""
+
+    value: mpmath.mpf
+    grad: list
 
 
-def _logsumexp(xs: list):
-    m = max(xs)
-    return m + mpmath.log(mpmath.fsum(mpmath.exp(x - m) for x in xs))
+def _finite(x) -> bool:
+    if isinstance(x, tuple):
+        return all(map(_finite, x))
+    a = np.asarray(x)
+    return not np.issubdtype(a.dtype, np.floating) or bool(np.all(np.isfinite(a)))
 
 
-def _bce_with_logits(c: Case):
-    (x,), (y,) = _mp(c.pred), _mp(c.target)
-    (pw,) = _mp(c.params.get("pos_weight", [1.0]))
-    return (1 - y) * x + (1 + (pw - 1) * y) * _softplus(-x)
+def _truth(case: Case, params: dict, dtype: str) -> Truth | None:
+    """The formula of ``case.key`` with ``params``, at the inputs rounded to ``dtype``
+    (``None`` if an input overflows there)."""
+    pred, target = _rounded(case.pred, dtype), _rounded(case.target, dtype)
+    params = {k: _rounded(v, dtype) if isinstance(v, list) else v for k, v in params.items()}
+    if not (_finite(pred) and _finite(target)):
+        return None
+    s = truth.sample(case.key, pred, target, params)
+    return Truth(truth.value(s), truth.gradient(s))
 
 
-def _binary_cross_entropy(c: Case):
-    (p,), (y,) = _mp(c.pred), _mp(c.target)
-    return -(y * mpmath.log(p) + (1 - y) * mpmath.log(1 - p))
+def exact(case: Case, dtype: str = "float64") -> Truth | None:
+    """The mathematical loss of ``case`` (all guards off) at its inputs rounded to
+    ``dtype``: the float64 inputs themselves, or what a float32 model receives
+    (``None`` if an input overflows float32)."""
+    return _truth(case, truth.math_params(case.key, case.params), dtype)
 
 
-def _cross_entropy(c: Case):
-    xs = _mp(c.pred)
-    return _logsumexp(xs) - xs[int(np.ravel(c.target)[0])]
-
-
-def _categorical_cross_entropy(c: Case):
-    xs, ys = _mp(c.pred), _mp(c.target)
-    lse = _logsumexp(xs)
-    return -mpmath.fsum(y * (x - lse) for x, y in zip(xs, ys, strict=True))
-
-
-def _residual(c: Case):
-    (p,), (t,) = _mp(c.pred), _mp(c.target)
-    return p - t
-
-
-def _huber(c: Case):
-    e, delta = abs(_residual(c)), mpmath.mpf(c.params.get("delta", 1.0))
-    return e * e / 2 if e <= delta else delta * (e - delta / 2)
-
-
-def _poisson_nll(c: Case):
-    (x,), (t,) = _mp(c.pred), _mp(c.target)
-    loss = mpmath.exp(x) - t * x
-    if c.params.get("full") and t > 1:  # Stirling's term, as the frameworks define it
-        loss += t * mpmath.log(t) - t + mpmath.log(2 * mpmath.pi * t) / 2
-    return loss
-
-
-def _gaussian_nll(c: Case):
-    (m,), (y,), (v,) = _mp(c.pred), *(_mp(t) for t in c.target)
-    v = max(v, mpmath.mpf(1e-6))  # PyTorch's eps clamp of the variance
-    return (mpmath.log(v) + (m - y) ** 2 / v) / 2
-
-
-#: The formula of each loss in the study, one sample, in mpmath.
-TRUTH: dict[str, Callable[[Case], mpmath.mpf]] = {
-    "bce_with_logits": _bce_with_logits,
-    "binary_cross_entropy": _binary_cross_entropy,
-    "cross_entropy": _cross_entropy,
-    "categorical_cross_entropy": _categorical_cross_entropy,
-    "soft_margin": lambda c: _softplus(-_mp(c.pred)[0] * _mp(c.target)[0]),
-    "mse": lambda c: _residual(c) ** 2,
-    "huber": _huber,
-    "log_cosh": lambda c: mpmath.log(mpmath.cosh(_residual(c))),
-    "poisson_nll": _poisson_nll,
-    "gaussian_nll": _gaussian_nll,
-}
-
-
-def exact(case: Case, guard: int = GUARD) -> mpmath.mpf:
-    """The loss of ``case`` from its formula, to ``DIGITS`` significant digits.
-
-    The formula is evaluated with ``guard`` extra digits, so that cancellations (such as
-    ``-30 + log(1 + exp(30))``) cannot eat into the digits returned.
-    """
-    with mpmath.workdps(DIGITS + guard):
-        value = TRUTH[case.key](case)
-    with mpmath.workdps(DIGITS):
-        return +value
-
-
-def relative_error(value: float, truth) -> float:
-    """``|value - truth| / |truth|`` (the absolute error when ``truth`` is 0);
-    ``inf`` for an infinite ``value``, ``nan`` for a NaN."""
-    value = float(value)
-    if not math.isfinite(value):
-        return value if math.isnan(value) else math.inf
-    with mpmath.workdps(DIGITS):
-        err = abs(mpmath.mpf(value) - truth)
-        return float(err / abs(truth) if truth != 0 else err)
+def designed(case: Case, library: str, dtype: str = "float64") -> Truth | None:
+    """What ``library`` computes for ``case`` by its definition, guards included (at the
+    inputs rounded to ``dtype``); ``None`` when it has no guard for this loss."""
+    params = truth.design_params(case.key, library, case.params, dtype)
+    if params == truth.math_params(case.key, case.params):
+        return None
+    return _truth(case, params, dtype)
 
 
 # ---------------------------------------------------------------- evaluation
-
-
-def lossbook_value(case: Case) -> float:
-    """The reference's value of ``case`` (float64)."""
-    with np.errstate(over="ignore"):  # e.g. huber's unused branch 0.5 e**2 at e = 1e300
-        return REGISTRY[case.key].reference(case.pred, case.target, reduction="sum",
-                                            **case.params)
 
 
 def _cast(x, dtype: str) -> np.ndarray:
@@ -232,8 +207,27 @@ def _cast(x, dtype: str) -> np.ndarray:
         return x.astype(dtype)
 
 
-def torch_value(case: Case, dtype: str) -> float:
-    """PyTorch's ``torch.nn`` loss of ``case`` in ``dtype``, on the CPU."""
+@dataclass(frozen=True)
+class Computed:
+    """An implementation's value and gradient of one case (as float64)."""
+
+    value: float
+    grad: np.ndarray
+
+
+def lossbook_run(case: Case) -> Computed:
+    """The reference's value and gradient of ``case`` (float64)."""
+    with np.errstate(over="ignore"):  # e.g. huber's unused branch 0.5 e**2 at e = 1e300
+        r = REGISTRY[case.key].reference.value_and_grad(
+            case.pred, case.target, reduction="sum", **case.params)
+    return Computed(float(r.value), np.ravel(r.grad))
+
+
+def torch_run(case: Case, dtype: str) -> Computed | None:
+    """PyTorch's ``torch.nn`` loss of ``case`` in ``dtype``, on the CPU, with autograd."""
+    api = REGISTRY[case.key].torch
+    if api is None:
+        return None
     import torch
 
     dt = getattr(torch, dtype)
@@ -243,71 +237,116 @@ def torch_value(case: Case, dtype: str) -> float:
         kind = dt if np.issubdtype(x.dtype, np.floating) else torch.int64
         return torch.tensor(x, dtype=kind, device="cpu")
 
-    api = REGISTRY[case.key].torch
     params = {api.params.get(k, k): tensor(v) if isinstance(v, list) else v
               for k, v in case.params.items()}  # e.g. pos_weight: a tensor, same name
     loss = resolve(api.name)(**api.fixed, **params, reduction="sum")
+    pred = tensor(case.pred).requires_grad_(True)
     targets = case.target if isinstance(case.target, tuple) else (case.target,)
-    return float(loss(tensor(case.pred), *map(tensor, targets)))
+    out = loss(pred, *map(tensor, targets))
+    out.backward()
+    return Computed(out.item(), pred.grad.double().numpy().ravel())
 
 
-def tf_value(case: Case, dtype: str) -> float | None:
-    """TensorFlow's loss of ``case`` in ``dtype`` (Keras; ``tf.nn.log_poisson_loss`` for
-    the log-rate Poisson loss); ``None`` when Keras has no such loss or parameter."""
+def tf_run(case: Case, dtype: str) -> Computed | None:
+    """TensorFlow's loss of ``case`` in ``dtype`` with ``tf.GradientTape``: Keras, or
+    ``tf.nn.log_poisson_loss`` (the log-rate Poisson loss) and
+    ``tf.nn.weighted_cross_entropy_with_logits`` (``pos_weight``), which Keras lacks;
+    ``None`` when TensorFlow has no such loss."""
     import tensorflow as tf
 
     with tf.device("/CPU:0"):
-        pred = tf.constant(_cast(case.pred, dtype))
+        pred = tf.Variable(_cast(case.pred, dtype))
+        target = tf.constant(_cast(case.target, dtype)) if not isinstance(
+            case.target, tuple) else None
         if case.key == "poisson_nll":
-            target = tf.constant(_cast(case.target, dtype))
-            full = case.params.get("full", False)
-            return float(tf.reduce_sum(tf.nn.log_poisson_loss(target, pred, full)))
-        api = REGISTRY[case.key].keras
-        if api is None or not set(case.params) <= set(api.params):
-            return None  # no such loss, or no such parameter (pos_weight)
-        loss = api.build(case.params, reduction="sum", dtype=dtype)
-        return float(loss(case.target, pred))
+            def loss():
+                return tf.nn.log_poisson_loss(target, pred, case.params.get("full", False))
+        elif case.key == "bce_with_logits" and "pos_weight" in case.params:
+            pos_weight = tf.constant(_cast(case.params["pos_weight"], dtype))
+
+            def loss():
+                return tf.nn.weighted_cross_entropy_with_logits(target, pred, pos_weight)
+        else:
+            api = REGISTRY[case.key].keras
+            if api is None or not set(case.params) <= set(api.params):
+                return None
+            keras_loss = api.build(case.params, reduction="sum", dtype=dtype)
+
+            def loss():
+                return keras_loss(target, pred)
+        with tf.GradientTape() as tape:
+            out = tf.reduce_sum(loss())
+        grad = tape.gradient(out, pred)
+    return Computed(float(out), np.ravel(grad.numpy()).astype(np.float64))
+
+
+def run(case: Case, implementation: str) -> Computed | None:
+    """``case`` under one of :data:`IMPLEMENTATIONS` (``None``: no such loss)."""
+    library, dtype = IMPLEMENTATIONS[implementation]
+    if library == "lossbook":
+        return lossbook_run(case)
+    return torch_run(case, dtype) if library == "torch" else tf_run(case, dtype)
 
 
 def value(case: Case, implementation: str) -> float | None:
     """The value of ``case`` under one of :data:`IMPLEMENTATIONS` (``None``: no such loss)."""
-    library, dtype = IMPLEMENTATIONS[implementation]
-    if library == "lossbook":
-        return lossbook_value(case)
-    if library == "torch":
-        return torch_value(case, dtype) if REGISTRY[case.key].torch else None
-    return tf_value(case, dtype)
+    computed = run(case, implementation)
+    return None if computed is None else computed.value
+
+
+# ---------------------------------------------------------------- scores
+
+
+def relative_error(computed, exact, dtype: str = "float64", normwise: bool = False) -> float:
+    """``|computed - exact| / max(|exact|, tiny)``, ``tiny`` the smallest normal number
+    of ``dtype`` (below it no format keeps relative digits), the largest over the entries
+    of an array; ``normwise``: one denominator, the largest ``|exact|``.  Equal
+    infinities count as exact; a NaN gives NaN, any other infinity ``inf``."""
+    computed = np.atleast_1d(np.asarray(computed, dtype=np.float64))
+    exact = list(exact) if isinstance(exact, (list, tuple)) else [exact]
+    tiny = mpmath.mpf(float(np.finfo(dtype).tiny))
+    with mpmath.workdps(truth.DIGITS):
+        sizes = [abs(t) for t in exact]
+        if normwise:
+            sizes = [max(sizes)] * len(sizes)
+        worst = 0.0
+        for c, t, size in zip(computed, exact, sizes, strict=True):
+            if math.isnan(c) or mpmath.isnan(t):
+                return math.nan
+            if math.isinf(c) or mpmath.isinf(t):
+                err = 0.0 if mpmath.mpf(c) == t else math.inf
+            else:
+                err = float(abs(mpmath.mpf(c) - t) / max(size, tiny))
+            worst = max(worst, err)
+        return worst
 
 
 @dataclass(frozen=True)
-class Row:
-    """One case of the study: its exact value and each implementation's relative error
-    (``None`` where the framework has no such loss)."""
+class Score:
+    """A relative error against the mathematical loss, whether a guard changes the value
+    (``by_design``), the error of the implementation against its guard's value
+    (``algorithmic``: the error itself where no guard is active), and the grade."""
 
-    case: Case
-    exact: mpmath.mpf
-    errors: dict[str, float | None]
-
-
-def study(cases: list[Case] | None = None) -> list[Row]:
-    """Relative errors of every implementation on every case (default: :data:`CASES`)."""
-    rows = []
-    for case in CASES if cases is None else cases:
-        truth = exact(case)
-        values = {name: value(case, name) for name in IMPLEMENTATIONS}
-        errors = {name: None if v is None else relative_error(v, truth)
-                  for name, v in values.items()}
-        rows.append(Row(case, truth, errors))
-    return rows
+    error: float
+    by_design: bool
+    algorithmic: float
+    grade: str
 
 
-# ---------------------------------------------------------------- display
-
-
-def sci(x, digits: int = 3) -> str:
-    """``x`` in scientific notation with ``digits`` significant digits (``1.23e+45``)."""
-    x = float(x)
-    return f"{x:.{digits - 1}e}" if math.isfinite(x) else str(x)
+def score(computed, exact, design, dtype: str, normwise: bool = False) -> Score:
+    """Grade ``computed`` against the mathematical ``exact`` (see :func:`grade`).  Where a
+    guard changes the value (``design`` differs from ``exact`` beyond round-off), the
+    grade is :data:`DESIGN` if ``computed`` is the guard's value to round-off, else
+    ``"d "`` and the grade of its error against the guard's value."""
+    if computed is None or exact is None:
+        return Score(math.nan, False, math.nan, "-")
+    err = relative_error(computed, exact, dtype, normwise)
+    if err > ROUNDOFF[dtype] and design is not None and \
+            relative_error(design, exact, dtype, normwise) > ROUNDOFF[dtype]:
+        algorithmic = relative_error(computed, design, dtype, normwise)
+        label = grade(algorithmic, dtype)
+        return Score(err, True, algorithmic, DESIGN if label == "ok" else f"d {label}")
+    return Score(err, False, err, grade(err, dtype))
 
 
 def grade(err: float | None, dtype: str) -> str:
@@ -323,11 +362,113 @@ def grade(err: float | None, dtype: str) -> str:
     return f"1e{round(math.log10(err)):+d}"
 
 
-def accuracy_table(rows: list[Row]) -> Table:
-    """The study as a plain-text table of graded relative errors (see :func:`grade`),
-    the exact value and the case last."""
+@dataclass(frozen=True)
+class Row:
+    """One case of the study: the truth at the float64 inputs, and per implementation
+    the score of its value and of its gradient; ``input32`` scores the truth at the
+    float32-rounded inputs against the truth (value, gradient)."""
+
+    case: Case
+    exact: Truth
+    value: dict[str, Score]
+    grad: dict[str, Score]
+    input32: tuple[Score, Score]
+
+
+def study_case(case: Case) -> Row:
+    """Score every implementation on ``case``."""
+    normwise = case.key in truth.VECTORS
+    truths = {dtype: exact(case, dtype) for dtype in ROUNDOFF}
+    values, grads = {}, {}
+    for name, (library, dtype) in IMPLEMENTATIONS.items():
+        computed, t = run(case, name), truths[dtype]
+        d = designed(case, library, dtype)
+        values[name] = score(computed and computed.value, t and t.value, d and d.value,
+                             dtype)
+        grads[name] = score(computed and computed.grad, t and t.grad, d and d.grad, dtype,
+                            normwise)
+    t64, t32 = truths["float64"], truths["float32"]
+    if t32 is None:  # an input overflows float32
+        input32 = (Score(math.inf, False, math.inf, "inf"),) * 2
+    else:
+        errors = (relative_error(float(t32.value), t64.value, "float32"),
+                  relative_error([float(g) for g in t32.grad], t64.grad, "float32", normwise))
+        input32 = tuple(Score(e, False, e, grade(e, "float32")) for e in errors)
+    return Row(case, t64, values, grads, input32)
+
+
+def study(cases: list[Case] | None = None) -> list[Row]:
+    """Every implementation on every case (default: :data:`CASES`)."""
+    return [study_case(c) for c in (CASES if cases is None else cases)]
+
+
+# ---------------------------------------------------------------- display
+
+
+def sci(x, digits: int = 3) -> str:
+    """``x`` in scientific notation with ``digits`` significant digits (``1.23e+45``)."""
+    x = float(x)
+    return f"{x:.{digits - 1}e}" if math.isfinite(x) else str(x)
+
+
+def accuracy_table(rows: list[Row], quantity: str = "value") -> Table:
+    """The study as a table of grades (see :func:`score`): per case its number and
+    description, the implementations' ``"value"`` or ``"gradient"`` grades (``-``: no such
+    loss, or for float32 an input beyond float32's range), the float32 input column, and
+    for values the exact value."""
+    if quantity not in ("value", "gradient"):
+        raise ValueError(f"quantity must be 'value' or 'gradient', got {quantity!r}")
     names = list(IMPLEMENTATIONS)
-    body = [[str(i), *(grade(r.errors[n], IMPLEMENTATIONS[n][1]) for n in names),
-             sci(r.exact), r.case.key, r.case.what]
-            for i, r in enumerate(rows)]
-    return table(body, ["#", *names, "exact", "loss", "case"])
+    body = []
+    for i, r in enumerate(rows):
+        scores = r.value if quantity == "value" else r.grad
+        cells = [scores[n].grade for n in names]
+        cells.append(r.input32[0 if quantity == "value" else 1].grade)
+        if quantity == "value":
+            cells.append(sci(r.exact.value))
+        body.append([str(i), f"{r.case.key.replace('_', ' ')}: {r.case.what}", *cells])
+    exact = ["exact"] if quantity == "value" else []
+    return table(body, ["#", "case", *names, "f32 input", *exact])
+
+
+#: Categories of the study's heat map, in legend order, with their colours.
+CATEGORIES = {
+    "ok (round-off)": "#ffffff",
+    "error <= 1e-12": "#fee391",
+    "<= 1e-6": "#fe9929",
+    "<= 1e-2": "#cc4c02",
+    "> 1e-2": "#662506",
+    "inf or nan": "#000000",
+    "by design": "#6baed6",
+    "no such loss": "#d9d9d9",
+}
+
+
+def category(s: Score, dtype: str) -> int:
+    """The index in :data:`CATEGORIES` of a score: its grade, or for an error (against
+    the guard's value where a guard acts) the bin of its size."""
+    if s.grade == "-":
+        return 7
+    if s.grade == DESIGN:
+        return 6
+    err = s.algorithmic
+    if not math.isfinite(err):
+        return 5
+    return next(i for i, bound in enumerate((ROUNDOFF[dtype], 1e-12, 1e-6, 1e-2, math.inf))
+                if err <= bound)
+
+
+def grid(rows: list[Row], quantity: str = "value") -> tuple[np.ndarray, np.ndarray]:
+    """The study as two arrays of shape ``(implementations + 1, cases)``: the
+    :func:`category` of each cell (the last row: float32 input rounding), and whether a
+    guard acts on it."""
+    names = list(IMPLEMENTATIONS)
+    cats = np.empty((len(names) + 1, len(rows)), dtype=int)
+    guarded = np.zeros(cats.shape, dtype=bool)
+    for j, r in enumerate(rows):
+        scores = r.value if quantity == "value" else r.grad
+        for i, n in enumerate(names):
+            cats[i, j] = category(scores[n], IMPLEMENTATIONS[n][1])
+            guarded[i, j] = scores[n].by_design
+        cats[-1, j] = category(r.input32[0 if quantity == "value" else 1], "float32")
+    return cats, guarded

@@ -21,11 +21,13 @@ from .inputs import (
     scalar,
     scores_and_indices,
 )
-from .numerics import log_softmax, sigmoid, softmax, through_log_softmax
+from .numerics import log_softmax, sigmoid, through_log_softmax
 from .reference import reference
 
 LOG_CLAMP = -100.0  # PyTorch BCELoss clamps each log at -100
-BCE_GRAD_EPS = 1e-12  # PyTorch BCELoss backward divides by max(p (1 - p), 1e-12)
+#: PyTorch's BCELoss backward divides by max(p (1 - p), EPSILON), a float constant 1e-12
+#: of its CPU kernel: 9.99999996e-13 in float64 as well.
+BCE_GRAD_EPS = float(np.float32(1e-12))
 
 
 def target_class_weight(pred, target, *, class_weight=None, ignore_index=-100, **_):
@@ -102,7 +104,7 @@ def categorical_cross_entropy(pred, target, *, class_weight=None, label_smoothin
     n_classes = pred.shape[-1]
     wy = class_weights(class_weight, n_classes) * ((1.0 - eps) * target + eps / n_classes)
     loss = -np.sum(wy * log_softmax(pred), axis=-1)
-    return loss, softmax(pred) * np.sum(wy, axis=-1, keepdims=True) - wy
+    return loss, through_log_softmax(pred, -wy)
 
 
 def _probabilities_and_targets(pred, target):
@@ -115,8 +117,9 @@ def binary_cross_entropy(pred, target):
     """Binary cross-entropy of probabilities ``p`` and targets ``y`` in [0, 1].
 
     ``l = -(y max(log p, -100) + (1 - y) max(log(1 - p), -100))`` (PyTorch ``BCELoss``;
-    the clamp only matters for ``p < 3.7e-44``).  ``dl/dp = (p - y) / max(p (1 - p), 1e-12)``,
-    PyTorch's backward formula (the exact derivative wherever ``0 < p < 1``).
+    the clamp only matters for ``p < 3.7e-44``).  ``dl/dp = (p - y) / max(p (1 - p), eps)``,
+    PyTorch's backward formula with its ``eps = float32(1e-12)``: the exact derivative
+    wherever ``p (1 - p) >= eps``, and at most 1e12 in magnitude.
     """
     with np.errstate(divide="ignore"):
         log_p = np.maximum(np.log(pred), LOG_CLAMP)
@@ -144,7 +147,9 @@ def bce_with_logits(pred, target, *, pos_weight=None):
 
     ``l = (1 - y) x - (1 + (pw - 1) y) log sigmoid(x)`` (PyTorch ``BCEWithLogitsLoss``);
     ``pw`` broadcasts against the LAST axis (one weight per class).
-    ``dl/dx = (1 - y) - (1 + (pw - 1) y) sigmoid(-x)``.
+    ``dl/dx = (1 - y) - (1 + (pw - 1) y) sigmoid(-x)``, computed as
+    ``(1 - y) sigmoid(x) - pw y sigmoid(-x)`` (no ``1 - sigmoid(-x)``, which is 0 for
+    ``x < -37`` instead of ``sigmoid(x)``).
     """
     if pos_weight is None:
         pw = np.ones(pred.shape[-1:])
@@ -155,8 +160,8 @@ def bce_with_logits(pred, target, *, pos_weight=None):
     except ValueError:
         raise ValueError(f"pos_weight of shape {pw.shape} does not broadcast to the target "
                          f"shape {target.shape} (it aligns with the last axis)") from None
-    scale = 1.0 + (pw - 1.0) * target
-    return _bce_logits(pred, target, pw), (1.0 - target) - scale * sigmoid(-pred)
+    grad = (1.0 - target) * sigmoid(pred) - pw * target * sigmoid(-pred)
+    return _bce_logits(pred, target, pw), grad
 
 
 @reference(_logits_and_probability_targets)
@@ -176,7 +181,7 @@ def focal(pred, target, *, alpha=0.25, gamma=2.0):
     p, q = sigmoid(pred), sigmoid(-pred)  # p and 1 - p
     miss = target * q + (1.0 - target) * p  # 1 - p_t
     ce = _bce_logits(pred, target, 1.0)
-    dce = p - target
+    dce = (1.0 - target) * p - target * q  # p - y, without cancellation for y = 1
     dmiss = (1.0 - 2.0 * target) * p * q
     factor = miss**gamma
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -43,9 +43,10 @@ def _one_hot(pred, target):
 def hinge(pred, target):
     """Hinge loss ``l = max(0, 1 - y f)`` with ``y`` in {-1, 1} (Keras ``Hinge``).
 
-    ``dl/df = -y`` where ``y f < 1``, else 0.
+    ``dl/df = -y`` where ``y f <= 1``, else 0: at the kink ``y f = 1`` this is Keras'
+    subgradient (``maximum(1 - y f, 0)`` passes the gradient to its first argument at a tie).
     """
-    active = 1.0 - target * pred > 0
+    active = 1.0 - target * pred >= 0
     return np.maximum(0.0, 1.0 - target * pred), np.where(active, -target, 0.0)
 
 
@@ -73,14 +74,18 @@ def categorical_hinge(pred, target, *, crammer_singer=False):
     entry enters the inner max as 0, so ``l`` is ``max(0, 1 - s_y)`` when every other
     score is negative.  ``crammer_singer=True`` takes the max over ``j != y`` only
     (Crammer and Singer 2001; optax ``multiclass_hinge_loss``).
+
+    Subgradients as Keras picks them: at ``l``'s kink (margin exactly 1) the hinge is
+    active; a tied maximum shares the gradient equally among the tied entries (the target
+    entry, 0 in the max, takes its share and passes nothing on).
     """
     pos = np.sum(target * pred, axis=-1)
     others = np.where(target == 1, -np.inf, pred) if crammer_singer else (1 - target) * pred
-    j = np.argmax(others, axis=-1)[..., None]
-    neg = np.take_along_axis(others, j, axis=-1)[..., 0]
-    active = (1.0 + neg - pos > 0)[..., None]
-    at_j = (np.arange(pred.shape[-1]) == j) * (1.0 - target)  # 0 if j is the target
-    return np.maximum(0.0, 1.0 + neg - pos), np.where(active, at_j - target, 0.0)
+    neg = np.max(others, axis=-1)
+    z = 1.0 - (pos - neg)  # pos - neg first: exact when the two scores are close
+    ties = others == neg[..., None]
+    share = ties / np.sum(ties, axis=-1, keepdims=True) * (1.0 - target)
+    return np.maximum(0.0, z), np.where((z >= 0)[..., None], share - target, 0.0)
 
 
 @reference(scores_and_indices)
@@ -90,7 +95,8 @@ def multi_margin(pred, target, *, p=1, margin=1.0, class_weight=None):
 
     The class weight multiplies AFTER the power, as in PyTorch's kernel (its docstring
     writes ``max(0, w[y] (...))**p``, which differs for ``p = 2``).  ``p`` is 1 or 2;
-    ``"mean"`` divides by the number of samples.
+    ``"mean"`` divides by the number of samples.  A term at its kink (``x_y - x_i``
+    exactly ``margin``) contributes no gradient, as in PyTorch's kernel (``z > 0``).
     """
     if p not in (1, 2) or isinstance(p, bool):
         raise ValueError(f"p must be 1 or 2, got {p!r}")
@@ -100,7 +106,7 @@ def multi_margin(pred, target, *, p=1, margin=1.0, class_weight=None):
     w = class_weights(class_weight, n_classes)[target][..., None]
     onehot = target[..., None] == np.arange(n_classes)
     x_y = np.take_along_axis(pred, target[..., None], axis=-1)
-    slack = np.where(onehot, 0.0, np.maximum(0.0, margin - x_y + pred))
+    slack = np.where(onehot, 0.0, np.maximum(0.0, margin - (x_y - pred)))
     d_others = w * p * slack ** (p - 1) * (slack > 0) / n_classes
     grad = np.where(onehot, -np.sum(d_others, axis=-1, keepdims=True), d_others)
     return np.sum(w * slack**p, axis=-1) / n_classes, grad
@@ -122,6 +128,8 @@ def multilabel_margin(pred, target):
 
     The targets of a sample are the entries of ``target`` before its first -1;
     ``l = (1/C) sum_{j in targets} sum_{i not in targets} max(0, 1 - (x_j - x_i))``.
+    A pair at its kink (``x_j - x_i = 1`` exactly) contributes no gradient, as in
+    PyTorch's kernel (``z > 0``).
     """
     n_classes = pred.shape[-1]
     counted = np.cumprod(target != -1, axis=-1).astype(bool)  # the prefix before -1
@@ -129,7 +137,7 @@ def multilabel_margin(pred, target):
     hits = (t[..., :, None] == np.arange(n_classes)) & counted[..., :, None]  # (.., j, c)
     is_target = hits.any(axis=-2)
     x_j = np.take_along_axis(pred, t, axis=-1)
-    slack = 1.0 - x_j[..., :, None] + pred[..., None, :]  # (..., j, i)
+    slack = 1.0 - (x_j[..., :, None] - pred[..., None, :])  # (..., j, i)
     pairs = counted[..., :, None] & ~is_target[..., None, :]
     active = pairs & (slack > 0)
     loss = np.sum(np.where(active, slack, 0.0), axis=(-2, -1)) / n_classes
@@ -143,9 +151,11 @@ def multilabel_soft_margin(pred, target, *, class_weight=None):
     """Multi-label soft margin of logits ``x (..., C)`` and 0/1 labels (PyTorch
     ``MultiLabelSoftMarginLoss``): the mean over classes of the weighted BCE with logits,
     ``l = -(1/C) sum_c w_c (y_c log sigmoid(x_c) + (1 - y_c) log sigmoid(-x_c))``;
-    ``dl/dx_c = w_c (sigmoid(x_c) - y_c) / C``.
+    ``dl/dx_c = w_c (sigmoid(x_c) - y_c) / C``, computed as
+    ``w_c ((1 - y_c) sigmoid(x_c) - y_c sigmoid(-x_c)) / C`` (no cancellation at ``y = 1``).
     """
     n_classes = pred.shape[-1]
     w = class_weights(class_weight, n_classes)
     per_class = -(target * log_sigmoid(pred) + (1.0 - target) * log_sigmoid(-pred))
-    return np.mean(w * per_class, axis=-1), w * (sigmoid(pred) - target) / n_classes
+    dx = (1.0 - target) * sigmoid(pred) - target * sigmoid(-pred)
+    return np.mean(w * per_class, axis=-1), w * dx / n_classes

@@ -14,8 +14,9 @@ import numpy as np
 from .inputs import at_least, float_array, labels, like, parts, same_shape, scalar, signed_labels
 from .reference import reference
 
-#: Added to each squared norm in PyTorch's cosine embedding loss (aten Loss.cpp, EPSILON).
-COSINE_EMBEDDING_EPS = 1e-12
+#: Added to each squared norm in PyTorch's cosine embedding loss (aten Loss.cpp, EPSILON):
+#: the float32 number nearest 1e-12, also in float64.
+COSINE_EMBEDDING_EPS = float(np.float32(1e-12))
 #: Lower bound of the norms in Keras' ``normalize`` (``keras.config.epsilon()``).
 KERAS_EPSILON = 1e-7
 
@@ -68,12 +69,14 @@ def margin_ranking(x1, target, *, margin=0.0):
     ``l = max(0, -y (x1 - x2) + margin)``.
 
     ``y = 1`` asks for ``x1 > x2 + margin``. The margin is inside the max.
-    Gradient with respect to ``x1`` only: ``dl/dx1 = -y`` where ``l > 0``, else 0.
+    Gradient with respect to ``x1`` only: ``dl/dx1 = -y`` where ``-y (x1 - x2) + margin
+    >= 0``, else 0; at the kink ``= 0`` this is PyTorch's choice (``clamp_min`` passes
+    the gradient at equality).
     """
     margin = scalar("margin", margin)
     x2, y = target
-    z = -y * (x1 - x2) + margin
-    return np.maximum(z, 0.0), np.where(z > 0, -y, 0.0)
+    z = margin - y * (x1 - x2)
+    return np.maximum(z, 0.0), np.where(z >= 0, -y, 0.0)
 
 
 @reference(signed_labels)
@@ -81,20 +84,47 @@ def hinge_embedding(pred, target, *, margin=1.0):
     """Hinge embedding loss for a (usually non-negative) distance ``pred`` and labels
     ``target`` in {-1, 1}: ``l = pred`` if ``target = 1``, ``max(0, margin - pred)`` if -1.
 
-    ``dl/dpred = 1`` for ``target = 1``; ``-1`` where ``margin - pred > 0`` for ``target = -1``.
+    ``dl/dpred = 1`` for ``target = 1``; ``-1`` where ``pred <= margin`` for ``target = -1``
+    (at ``pred = margin`` PyTorch's choice: its ``clamp_min`` passes the gradient).
     """
     margin = scalar("margin", margin)
     similar = target == 1.0
     z = margin - pred
     loss = np.where(similar, pred, np.maximum(z, 0.0))
-    return loss, np.where(similar, 1.0, np.where(z > 0, -1.0, 0.0))
+    return loss, np.where(similar, 1.0, np.where(z >= 0, -1.0, 0.0))
 
 
-def _cos_and_grad(a, b, na, nb):
-    """``cos = a.b / (na nb)`` over the last axis and ``d cos / d a``, for given norms."""
-    cos = np.sum(a * b, axis=-1) / (na * nb)
-    grad = b / (na * nb)[..., None] - (cos / na**2)[..., None] * a
-    return cos, grad
+def _cosine(a, b, eps=0.0):
+    """``cos = a.b / sqrt((|a|^2 + eps) (|b|^2 + eps))`` over the last axis, ``1 - cos``
+    and ``d cos / d a``, from the unit vectors ``u = x / |x|`` (no overflow of ``a.b``,
+    exact in one dimension).
+
+    With ``c = u_a.u_b``, ``n = sqrt(|x|^2 + eps)`` and ``r = |x| / n``:
+    ``cos = c r_a r_b``; ``1 - cos = (1 - r_a r_b) + r_a r_b |u_a - u_b|^2 / 2`` (``1 - cos``
+    of nearly parallel vectors would keep only the digits in which ``cos`` differs from
+    1); ``d cos / d a = r_b ((u_b - c u_a) + c (eps / n_a^2) u_a) / n_a``.  A zero vector
+    has ``u = 0``.
+    """
+    la, lb = _pnorm_and_grad(a, 2.0)[0], _pnorm_and_grad(b, 2.0)[0]
+    ua = a / np.where(la > 0, la, 1.0)[..., None]
+    ub = b / np.where(lb > 0, lb, 1.0)[..., None]
+    c = np.sum(ua * ub, axis=-1)
+    root = np.sqrt(eps)
+    na, nb = np.hypot(la, root), np.hypot(lb, root)  # no overflow of |x|^2
+    na, nb = np.where(na > 0, na, 1.0), np.where(nb > 0, nb, 1.0)  # 0 only for eps = 0
+    def log_ratio(q):  # log r = -log(sqrt(1 + q^2)), q = sqrt(eps) / |x|, no overflow
+        with np.errstate(divide="ignore", over="ignore"):
+            return np.where(q < 1.0, -0.5 * np.log1p(np.minimum(q, 1.0) ** 2),
+                            -np.log(q) - 0.5 * np.log1p(np.maximum(q, 1.0) ** -2.0))
+
+    zero = np.inf  # q of a zero vector: r = 0
+    log_r = log_ratio(np.where(la > 0, root / np.where(la > 0, la, 1.0), zero)) \
+        + log_ratio(np.where(lb > 0, root / np.where(lb > 0, lb, 1.0), zero))
+    r = (la / na) * (lb / nb)  # log r only serves 1 - r, accurate where r is near 1
+    one_minus = -np.expm1(log_r) + r * 0.5 * np.sum((ua - ub) ** 2, axis=-1)
+    grad = ((ub - c[..., None] * ua) + (c * (root / na) ** 2)[..., None] * ua) \
+        * (lb / nb / na)[..., None]
+    return c * r, one_minus, grad
 
 
 @reference(_paired_vectors)
@@ -103,17 +133,19 @@ def cosine_embedding(x1, target, *, margin=0.0):
     ``y`` in {-1, 1} (one label per pair):
 
     ``l = 1 - cos(x1, x2)`` if ``y = 1``, ``max(0, cos(x1, x2) - margin)`` if ``y = -1``,
-    with PyTorch's ``cos = x1.x2 / sqrt((|x1|^2 + 1e-12) (|x2|^2 + 1e-12))``.
-    Gradient with respect to ``x1`` only.
+    with PyTorch's ``cos = x1.x2 / sqrt((|x1|^2 + eps) (|x2|^2 + eps))``,
+    ``eps = float32(1e-12)`` (9.99999996e-13, also in float64).
+    Gradient with respect to ``x1`` only; at ``cos = margin`` (``y = -1``) it is
+    ``d cos / d x1``, PyTorch's choice (its ``clamp_min`` passes the gradient).
+
+    ``1 - cos`` and the gradient are computed without cancellation (see ``_cosine``).
     """
     margin = scalar("margin", margin, low=-1.0, high=1.0)
     x2, y = target
-    n1 = np.sqrt(np.sum(x1 * x1, axis=-1) + COSINE_EMBEDDING_EPS)
-    n2 = np.sqrt(np.sum(x2 * x2, axis=-1) + COSINE_EMBEDDING_EPS)
-    cos, dcos = _cos_and_grad(x1, x2, n1, n2)
+    cos, one_minus_cos, dcos = _cosine(x1, x2, COSINE_EMBEDDING_EPS)
     similar = y == 1.0
-    loss = np.where(similar, 1.0 - cos, np.maximum(cos - margin, 0.0))
-    scale = np.where(similar, -1.0, np.where(cos > margin, 1.0, 0.0))
+    loss = np.where(similar, one_minus_cos, np.maximum(cos - margin, 0.0))
+    scale = np.where(similar, -1.0, np.where(cos >= margin, 1.0, 0.0))
     return loss, scale[..., None] * dcos
 
 
@@ -123,14 +155,17 @@ def cosine_similarity(pred, target):
     ``l = -normalize(target) . normalize(pred)``, ``normalize(x) = x / max(|x|, 1e-7)``.
 
     It is ``-cos(pred, target)``, in [-1, 1]; 0 if either vector is zero.
-    Gradient with respect to ``pred``.
+    Gradient with respect to ``pred``.  Norms are computed without overflow
+    (``|x|**2`` overflows for ``|x| > 1.3e154``; Keras then returns 0).
     """
-    norm_p = np.maximum(np.linalg.norm(pred, axis=-1), KERAS_EPSILON)
-    t = target / np.maximum(np.linalg.norm(target, axis=-1), KERAS_EPSILON)[..., None]
-    cos, dcos = _cos_and_grad(pred, t, norm_p, np.ones_like(norm_p))
-    clamped = np.linalg.norm(pred, axis=-1) < KERAS_EPSILON  # the norm is the constant eps
-    dcos = np.where(clamped[..., None], t / KERAS_EPSILON, dcos)
-    return -cos, -dcos
+    norm_p, norm_t = _pnorm_and_grad(pred, 2.0)[0], _pnorm_and_grad(target, 2.0)[0]
+    floor_p, floor_t = np.maximum(norm_p, KERAS_EPSILON), np.maximum(norm_t, KERAS_EPSILON)
+    c, _, dc = _cosine(pred, target)  # the plain cosine, 0 for a zero vector
+    r = (norm_p / floor_p) * (norm_t / floor_t)  # 1 unless a norm is below the floor
+    clamped = (norm_p < KERAS_EPSILON)[..., None]  # then d cos / d pred = t / (eps |t|)
+    dcos = np.where(clamped, target / (floor_t * KERAS_EPSILON)[..., None],
+                    (norm_t / floor_t)[..., None] * dc)
+    return -c * r, -dcos
 
 
 def _pnorm_and_grad(u, p):
@@ -152,7 +187,9 @@ def triplet_margin(anchor, target, *, margin=1.0, p=2.0, eps=1e-6, swap=False):
     ``d(x, y) = |x - y + eps|_p``: ``eps`` is added to the difference, so
     ``d(x, x) = eps D**(1/p)``, not 0. With ``swap``, ``d(a, neg)`` is replaced by
     ``min(d(a, neg), d(pos, neg))`` (Balntas et al., 2016). ``margin > 0``, ``p >= 1``.
-    Gradient with respect to the anchor only.
+    Gradient with respect to the anchor only.  Subgradients as PyTorch picks them: at
+    ``z = d(a, pos) - d(a, neg) + margin = 0`` the loss is active (``clamp_min``), and a
+    tie ``d(a, neg) = d(pos, neg)`` gives half the gradient to each (``torch.min``).
     """
     margin = scalar("margin", margin, low=0.0, low_open=True)
     p = scalar("p", p, low=1.0)
@@ -162,10 +199,11 @@ def triplet_margin(anchor, target, *, margin=1.0, p=2.0, eps=1e-6, swap=False):
     d_neg, g_neg = _pnorm_and_grad(anchor - negative + eps, p)
     if swap:
         d_swap, _ = _pnorm_and_grad(positive - negative + eps, p)
-        g_neg = np.where((d_swap < d_neg)[..., None], 0.0, g_neg)  # d(pos, neg) has no anchor
+        share = np.where(d_neg < d_swap, 1.0, np.where(d_neg == d_swap, 0.5, 0.0))
+        g_neg = share[..., None] * g_neg  # d(pos, neg) has no anchor
         d_neg = np.minimum(d_neg, d_swap)
     z = d_pos - d_neg + margin
-    return np.maximum(z, 0.0), np.where((z > 0)[..., None], g_pos - g_neg, 0.0)
+    return np.maximum(z, 0.0), np.where((z >= 0)[..., None], g_pos - g_neg, 0.0)
 
 
 @reference(_distances_and_pair_labels)

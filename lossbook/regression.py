@@ -17,7 +17,8 @@ LOG2 = np.log(2.0)
 
 @reference(same_shape)
 def l1(pred, target):
-    """Absolute error ``l = |e|``; ``dl/dpred = sign(e)`` (0 at ``e = 0``, like PyTorch)."""
+    """Absolute error ``l = |e|``; ``dl/dpred = sign(e)``, 0 at the kink ``e = 0`` (the
+    subgradient PyTorch's ``L1Loss`` and Keras' ``MeanAbsoluteError`` return)."""
     e = pred - target
     return np.abs(e), np.sign(e)
 
@@ -56,23 +57,29 @@ def smooth_l1(pred, target, *, beta=1.0):
         return np.abs(e), np.sign(e)
     a = np.abs(e)
     m = np.minimum(a, beta)
-    return 0.5 * m * m / beta + (a - m), np.clip(e / beta, -1.0, 1.0)
+    return 0.5 * m * (m / beta) + (a - m), np.clip(e / beta, -1.0, 1.0)  # m**2 may underflow
 
 
 @reference(same_shape)
 def log_cosh(pred, target):
-    """``l = log(cosh(e))``, computed as ``|e| + log1p(exp(-|e|)**2) - log 2`` so that it
-    never overflows (``cosh`` itself overflows for ``|e| > 710``); ``dl/dpred = tanh(e)``."""
+    """``l = log(cosh(e))``; ``dl/dpred = tanh(e)``.
+
+    Computed as ``log1p(2 sinh(|e|/2)**2)`` (``cosh e - 1 = 2 sinh(e/2)**2``, no
+    cancellation, relative error of a few ulps even for ``e = 1e-8``, where ``l = e**2/2``),
+    and as ``|e| - log 2`` for ``|e| >= 700``, where ``sinh`` would overflow and the
+    omitted ``log1p(exp(-2|e|))`` is below 1e-600.
+    """
     e = pred - target
     a = np.abs(e)
-    return a + np.log1p(np.exp(-a) ** 2) - LOG2, np.tanh(e)
+    s = np.sinh(0.5 * np.minimum(a, 700.0))
+    return np.where(a < 700.0, np.log1p(2.0 * s * s), a - LOG2), np.tanh(e)
 
 
 @reference(same_shape)
 def mape(pred, target, *, eps=1e-7):
     """Absolute percentage error ``l = 100 |e| / max(|target|, eps)`` (Keras' eps is 1e-7).
 
-    ``dl/dpred = 100 sign(e) / max(|target|, eps)``.
+    ``dl/dpred = 100 sign(e) / max(|target|, eps)``, 0 at the kink ``e = 0`` (as in Keras).
     """
     eps = scalar("eps", eps, low=0.0, low_open=True)
     e = pred - target
@@ -82,14 +89,20 @@ def mape(pred, target, *, eps=1e-7):
 
 @reference(same_shape)
 def msle(pred, target):
-    """Squared log error ``l = (log1p(pred) - log1p(target))**2`` for ``pred, target >= 0``.
+    """Squared log error ``l = d**2``, ``d = log1p(pred) - log1p(target)``, for
+    ``pred, target >= 0``; ``dl/dpred = 2 d / (1 + pred)``.
 
-    ``dl/dpred = 2 (log1p(pred) - log1p(target)) / (1 + pred)``.  Keras clamps negative
-    inputs to 1e-7 silently; this reference rejects them.
+    ``d`` is computed as ``log1p((pred - target) / (1 + target))``, which does not cancel
+    when ``pred`` and ``target`` are close (the difference of the two logs keeps only the
+    digits in which they differ), and as ``log((1 + pred) / (1 + target))`` when that
+    ratio is below 1/2 (where the ``log1p`` argument would be near -1).
+    Keras replaces every input below 1e-7 (``keras.config.epsilon()``), 0 included, by
+    1e-7; this reference computes the formula at 0 and rejects negative inputs.
     """
     at_least("pred", pred, 0.0)
     at_least("target", target, 0.0)
-    d = np.log1p(pred) - np.log1p(target)
+    r = (pred - target) / (1.0 + target)
+    d = np.where(r > -0.5, np.log1p(np.maximum(r, -0.5)), np.log((1.0 + pred) / (1.0 + target)))
     return d * d, 2.0 * d / (1.0 + pred)
 
 

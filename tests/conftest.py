@@ -1,6 +1,16 @@
+import os
+
 import pytest
+from hypothesis import settings
 
 import lossbook as lb
+
+# Hypothesis: reproducible in CI (a fixed search, the same examples on every run), a new
+# random search on every local run.  Failing examples are printed so that they can be
+# pasted into an @example.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("local", print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "local")
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import lossbook as lb
@@ -72,14 +74,18 @@ def test_huber_is_delta_times_smooth_l1(pair, delta):
 
 @PROPERTIES
 @given(pairs("l1"))
+@example((np.array([2.5e-162]), np.array([0.0])))  # e**2 / 2 rounds to 0 or 5e-324
 def test_limits_and_special_cases(pair):
     pred, target = pair
     e = pred - target
     l1 = lb.l1(pred, target, reduction="none")
     np.testing.assert_array_equal(lb.smooth_l1(pred, target, reduction="none", beta=0.0), l1)
     np.testing.assert_allclose(lb.pinball(pred, target, reduction="none", tau=0.5), 0.5 * l1)
+    # Both are e**2 / 2 rounded, mse's twice: equal to 1e-15, or, where the result is
+    # subnormal (|e| < 2e-154), to one unit of the subnormal spacing (5e-324).
     np.testing.assert_allclose(lb.huber(pred, target, reduction="none", delta=1e3),
-                               0.5 * lb.mse(pred, target, reduction="none"))
+                               0.5 * lb.mse(pred, target, reduction="none"),
+                               rtol=1e-15, atol=np.finfo(np.float64).smallest_subnormal)
     np.testing.assert_allclose(lb.log_cosh(pred, target, reduction="none"),
                                np.log(np.cosh(e)), rtol=1e-12, atol=1e-15)
     for nonnegative in (lb.l1, lb.mse, lb.huber, lb.smooth_l1, lb.log_cosh, lb.pinball):
@@ -138,3 +144,10 @@ def test_a_declared_mean_divides_by_what_each_value_counts():
         pytest.approx((2 + 4 + 9) / (2 + 3))
     with pytest.raises(ValueError, match="positive sum"):
         toy(pred, target, reduction="weighted_mean", weight=[0.0, 0.0, 1.0])
+
+
+def test_hypothesis_is_reproducible_in_ci():
+    """CI=true (set by CI and by `.ci/run` users) selects a derandomised search."""
+    ci = settings.get_profile("ci")
+    assert ci.derandomize and ci.database is None
+    assert settings.default.derandomize == (os.environ.get("CI") == "true")
