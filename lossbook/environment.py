@@ -62,6 +62,7 @@ def setup(seed: int = 0) -> None:
     import matplotlib as mpl
 
     mpl.rcParams.update(PLOT_STYLE)
+    _show_figures_at_2x()
 
     import tensorflow as tf  # imported first: TF must hide the GPU before it initialises
 
@@ -84,6 +85,23 @@ def setup(seed: int = 0) -> None:
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     _torch_device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _show_figures_at_2x() -> None:
+    """In a notebook, display figures through :func:`lossbook.plot.figure_png`."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    # Importing the inline backend configures it (once), with its own PNG display: replace
+    # that one afterwards, so that it does not replace ours.
+    import matplotlib_inline.backend_inline  # noqa: F401
+    from matplotlib.figure import Figure
+
+    from .plot import figure_png
+
+    shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
 
 
 def torch_device():

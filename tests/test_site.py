@@ -1,19 +1,21 @@
-"""The book builds from stored outputs with zero warnings; every page works in a real browser."""
+"""The book builds from stored outputs with zero warnings; every page works and reads well
+in a real browser, on a 1280 px screen and on a phone."""
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
@@ -61,11 +63,21 @@ def test_chapter_page_has_formulas_and_figures(build, chapter):
 
 # --- the built site in a real browser -------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
+sys.path.insert(0, str(ROOT / "scripts"))
+from benchmark import CHROMIUM, count_bytes, launch, serve, settle  # noqa: E402
+
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
-PAGES = ["index.html", "search.html", "genindex.html", "py-modindex.html", f"{TOC['root']}.html"]
-PAGES += [f"{c['file']}.html" for part in TOC["parts"] for c in part["chapters"]]
+TOC_PAGES = [f"{TOC['root']}.html"]
+TOC_PAGES += [f"{c['file']}.html" for part in TOC["parts"] for c in part["chapters"]]
+PAGES = ["index.html", "search.html", "genindex.html", "py-modindex.html", *TOC_PAGES]
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+MAX_PAGE_BYTES = 2_000_000  # everything the browser receives for one page, uncompressed
+MIN_FIGURE_TEXT_PX = 9.0  # smallest text in a figure, at its displayed size on a desktop
+
+#: Problems in chapter 09's accuracy study (its study cells and heat map), which is being
+#: rewritten on its own: (page, start of the problem) pairs tolerated until it lands.
+ACCURACY_STUDY_PENDING: set[tuple[str, str]] = set()
 
 
 def ensure_chromium() -> None:
@@ -83,21 +95,12 @@ def ensure_chromium() -> None:
         pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(build):
     """The built site served on 127.0.0.1 (an ephemeral port), as `make serve` does."""
     assert build.returncode == 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(QuietHandler, directory=str(HTML)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    with serve(HTML) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -106,22 +109,23 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                                    "--disable-background-networking", "--disable-sync",
-                                    "--disable-component-update", "--no-first-run"])
+        b = launch(p)
         yield b
         b.close()
 
 
 class PageVisit:
-    """Open one page, recording every problem the browser reports."""
+    """Open one page at one viewport, recording every problem the browser reports and
+    the bytes of every response."""
 
-    def __init__(self, browser, base: str):
+    def __init__(self, browser, base: str, viewport: str = "desktop"):
         self.base, self.problems = base, []
-        self.context = browser.new_context(service_workers="block")
+        phone = viewport == "phone"
+        self.context = browser.new_context(viewport=VIEWPORTS[viewport], has_touch=phone,
+                                           is_mobile=phone, service_workers="block")
         self.context.route("**/*", self._only_local)
         self.page = self.context.new_page()
+        self.sizes = count_bytes(self.page)
         self.page.on("console", lambda m: m.type == "error" and self.problems.append(
             f"console error: {m.text}"))
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
@@ -141,16 +145,151 @@ class PageVisit:
         self.context.close()
 
 
+#: What a reader would see as broken, measured in the page: tables that did not render,
+#: and (desktop) blocks that hide content sideways, stick out of the text column, or have
+#: their equation number drawn over them; (phone) a page that scrolls sideways.
+LAYOUT_PROBLEMS = r"""phone => {
+  const article = document.querySelector("article.bd-article") || document.querySelector("main");
+  const label = el => `<${el.tagName.toLowerCase()}${el.id ? " #" + el.id : ""}> ` +
+    (el.textContent || "").trim().replace(/\s+/g, " ").slice(0, 70);
+  const shown = el => { const s = getComputedStyle(el);
+    return s.display !== "none" && s.visibility !== "hidden" && el.getClientRects().length; };
+  const scrolls = s => ["auto", "scroll", "hidden", "clip"].includes(s.overflowX);
+  const inScrollBox = el => {
+    for (let a = el.parentElement; a && a !== article; a = a.parentElement)
+      if (scrolls(getComputedStyle(a))) return true;
+    return false;
+  };
+  const problems = [];
+  for (const el of article.querySelectorAll("p, li, td, .cell_output pre")) {
+    const lines = el.textContent.split("\n");
+    if (lines.some(l => /^\s*\|.*\|\s*$/.test(l)) || /\|\s*:?-{3,}:?\s*\|/.test(el.textContent))
+      problems.push(`Markdown table shown as text: ${label(el)}`);
+    else if (el.matches("pre") && lines.some(l => /^-{2,}( {2,}-{2,})+\s*$/.test(l)))
+      problems.push(`table printed as text: ${label(el)}`);
+  }
+  if (phone) {
+    const extra = document.documentElement.scrollWidth - window.innerWidth;
+    if (extra > 0) {
+      const wide = [...article.querySelectorAll("*")].filter(el => shown(el) &&
+        el.getBoundingClientRect().right > window.innerWidth + 1 && !inScrollBox(el));
+      problems.push(`page scrolls sideways by ${extra} px: ` +
+                    wide.slice(-3).map(label).join(" | "));
+    }
+    return problems;
+  }
+  const style = getComputedStyle(article);
+  const right = article.getBoundingClientRect().right - parseFloat(style.paddingRight);
+  for (const el of article.querySelectorAll("*")) {
+    if (!shown(el) || el.closest("mjx-assistive-mml")) continue;
+    const s = getComputedStyle(el);
+    if (scrolls(s) && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
+      problems.push(`${el.scrollWidth - el.clientWidth} px hidden sideways: ${label(el)}`);
+    else if (s.position !== "absolute" && el.getBoundingClientRect().right > right + 1 &&
+             !inScrollBox(el))
+      problems.push(`sticks out of the column by ` +
+        `${Math.round(el.getBoundingClientRect().right - right)} px: ${label(el)}`);
+  }
+  for (const math of article.querySelectorAll("div.math")) {
+    const number = math.querySelector(".eqno"), formula = math.querySelector("mjx-math");
+    if (!number || !formula) continue;
+    const a = number.getBoundingClientRect(), b = formula.getBoundingClientRect();
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
+      problems.push(`equation number drawn over its formula: ${label(math)}`);
+  }
+  return problems;
+}"""
+
+IMAGES = """() => [...document.querySelectorAll("article img")].map(i => ({
+  src: i.currentSrc, natural: i.naturalWidth, shown: i.getBoundingClientRect().width}))"""
+
+
+@functools.cache
+def figure_text() -> dict[str, float]:
+    """Smallest text of each chapter figure, in pixels of its PNG, by the PNG's file name
+    on the site (the SHA-256 of its bytes): ``lb.setup()`` stores it with the figure."""
+    sizes = {}
+    for chapter in CHAPTERS:
+        nb = json.loads((ROOT / "chapters" / f"{chapter}.ipynb").read_text())
+        for out in (o for c in nb["cells"] for o in c.get("outputs", [])):
+            if "image/png" in out.get("data", {}):
+                png = base64.b64decode(out["data"]["image/png"])
+                meta = out.get("metadata", {}).get("image/png", {})
+                sizes[hashlib.sha256(png).hexdigest()] = meta.get("smallest_text_px")
+    return sizes
+
+
+def image_problems(images: list[dict], desktop: bool) -> list[str]:
+    """Raster images below 2x density; figures whose smallest text shows under 9 px."""
+    problems = []
+    for img in images:
+        name = img["src"].rsplit("/", 1)[-1]
+        if name.endswith(".svg"):
+            continue
+        if img["natural"] < 2 * img["shown"] - 1:
+            problems.append(f"low-resolution image: {img['natural']} px wide, shown at "
+                            f"{img['shown']:.0f} px: {name}")
+        stem = name.rsplit(".", 1)[0]
+        if desktop and stem in figure_text():
+            smallest = figure_text()[stem]
+            if smallest is None:
+                problems.append(f"figure without its text size (run lb.setup()): {name}")
+            elif smallest * img["shown"] / img["natural"] < MIN_FIGURE_TEXT_PX:
+                problems.append(f"figure text shown at "
+                                f"{smallest * img['shown'] / img['natural']:.1f} px: {name}")
+    return problems
+
+
+def drawer_problems(page, phone: bool) -> list[str]:
+    """The chapter list and the page contents open on a tap (phone); the chapter list
+    hides and comes back on a click (desktop)."""
+    def becomes(js: str) -> bool:
+        try:
+            page.wait_for_function(js, timeout=3000)
+            return True
+        except PlaywrightTimeout:
+            return False
+
+    toggles = page.locator("button.primary-toggle:visible")
+    if toggles.count() != 1:
+        return [f"{toggles.count()} visible chapter-list buttons"]
+    problems = []
+    if phone:
+        for toggle, dialog, link, what in [
+            (toggles, "#pst-primary-sidebar-modal", "nav.bd-links a", "chapter list"),
+            (page.locator("button.secondary-toggle:visible"), "#pst-secondary-sidebar-modal",
+             "nav.page-toc a", "page contents"),
+        ]:
+            if not toggle.count():
+                continue
+            toggle.tap()
+            if not becomes(f"() => document.querySelector('{dialog}').open && "
+                           f"document.querySelector('{dialog} {link}')?.checkVisibility()"):
+                problems.append(f"a tap on its button does not open the {what}")
+            page.keyboard.press("Escape")
+            becomes(f"() => !document.querySelector('{dialog}').open")
+        return problems
+    sidebar = "document.querySelector('#pst-primary-sidebar')"
+    toggles.click()
+    if not becomes(f"() => getComputedStyle({sidebar}).visibility === 'hidden'"):
+        problems.append("a click on ☰ does not hide the chapter list")
+    toggles.click()
+    if not becomes(f"() => getComputedStyle({sidebar}).visibility === 'visible'"):
+        problems.append("a second click on ☰ does not bring the chapter list back")
+    if page.locator("dialog[open]").count():
+        problems.append("a click on ☰ opens a dialog on a desktop")
+    return problems
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("path", PAGES)
-def test_page_in_browser(browser, site, path):
-    visit = PageVisit(browser, site)
+def test_page_in_browser(browser, site, path, viewport):
+    visit = PageVisit(browser, site, viewport)
     page = visit.page
+    phone = viewport == "phone"
     try:
-        page.goto(site + path, wait_until="load")
-        page.wait_for_load_state("networkidle")
+        settle(page, site + path)
         if page.locator(".math").count():
-            page.wait_for_function("() => window.MathJax?.startup?.promise")
-            page.evaluate("() => MathJax.startup.promise")
             unrendered = page.locator(".math:not(:has(mjx-container))").count()
             assert unrendered == 0, f"{unrendered} formulas not rendered by MathJax"
             assert page.locator("mjx-merror").count() == 0, "MathJax reported an error"
@@ -165,11 +304,38 @@ def test_page_in_browser(browser, site, path):
             figures = notebook_has(Path(path).stem)[1]
             assert page.locator("main figure img").count() == figures
             assert page.locator("main figure figcaption").count() == len(alts), "captions"
+        problems = list(visit.problems)
+        weight = sum(visit.sizes.values())
+        if weight > MAX_PAGE_BYTES:
+            problems.append(f"page weighs {weight / 1e6:.2f} MB as received (max 2.0 MB)")
+        problems += page.evaluate(LAYOUT_PROBLEMS, phone)
+        problems += image_problems(page.evaluate(IMAGES), desktop=not phone)
+        if path in TOC_PAGES:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"{Path(path).stem}.png"), full_page=True)
-        assert not visit.problems, "\n".join(visit.problems)
+            shot = path.removesuffix(".html").replace("/", "_")
+            page.screenshot(path=str(SCREENSHOTS / f"{shot}-{viewport}.png"), full_page=True)
+            problems += drawer_problems(page, phone)
+        pending = {p for p in problems
+                   if any(path == page_ and p.startswith(start)
+                          for page_, start in ACCURACY_STUDY_PENDING)}
+        assert not set(problems) - pending, "\n".join(sorted(set(problems) - pending))
     finally:
         visit.close()
+
+
+def test_accuracy_study_pending_is_still_needed(browser, site):
+    """Every entry of ACCURACY_STUDY_PENDING still matches a problem: empty it as they go."""
+    for path in {page for page, _ in ACCURACY_STUDY_PENDING}:
+        visit = PageVisit(browser, site)
+        try:
+            settle(visit.page, site + path)
+            problems = visit.page.evaluate(LAYOUT_PROBLEMS, False)
+            problems += image_problems(visit.page.evaluate(IMAGES), desktop=True)
+        finally:
+            visit.close()
+        for page_, start in ACCURACY_STUDY_PENDING:
+            if page_ == path:
+                assert any(p.startswith(start) for p in problems), f"fixed: {start!r}"
 
 
 def test_search_finds_a_loss_by_name(browser, site):
@@ -182,13 +348,3 @@ def test_search_finds_a_loss_by_name(browser, site):
         assert not visit.problems, "\n".join(visit.problems)
     finally:
         visit.close()
-
-
-def test_every_page_weighs_under_2_mb(build):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from benchmark import page_weights
-
-    weights = page_weights(HTML)
-    assert len(weights) >= len(PAGES)
-    heavy = {page: size for page, size in weights.items() if size >= 2_000_000}
-    assert not heavy, f"pages of 2 MB or more: {heavy}"
