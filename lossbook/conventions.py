@@ -46,7 +46,7 @@ def names_row(spec: LossSpec) -> list[str]:
         names = [short(api.name)] if api else []
         names += [spec.others[k] for k in keys if k in spec.others]
         cells.append("; ".join(names) or NONE)
-    return [f"{spec.title} (`lb.{spec.key}`)", *cells]
+    return [f"{spec.title} (lb.{spec.key})", *cells]
 
 
 def names_table() -> tuple[list[list[str]], list[str]]:
@@ -82,9 +82,3 @@ def defaults_table() -> tuple[list[list[str]], list[str]]:
     return rows, ["loss", "PyTorch defaults", "Keras defaults",
                   "same parameter, different default", "passed to match the reference"]
 
-
-def markdown_table(rows: list[list[str]], headers: list[str]) -> str:
-    """A Markdown table (``|`` in cells escaped), for ``IPython.display.Markdown``."""
-    def line(cells):
-        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
-    return "\n".join([line(headers), line(["---"] * len(headers)), *map(line, rows)])

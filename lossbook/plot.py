@@ -1,5 +1,5 @@
 """Figures: loss and gradient curves, and how every figure reaches a notebook (a PNG at
-twice the density of the screen, see :func:`figure_png`)."""
+twice the density of the screen, see ``figure_png``)."""
 
 from __future__ import annotations
 
