@@ -127,7 +127,6 @@ def count_bytes(page) -> dict[str, int]:
 def settle(page, url: str) -> None:
     """Open ``url`` and wait until its formulas are typeset and their fonts loaded."""
     page.goto(url, wait_until="load")
-    page.wait_for_load_state("networkidle")
     if page.locator(".math").count():
         page.wait_for_function("() => window.MathJax?.startup?.promise")
         page.evaluate("() => MathJax.startup.promise")

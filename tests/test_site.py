@@ -76,8 +76,13 @@ MAX_PAGE_BYTES = 2_000_000  # everything the browser receives for one page, unco
 MIN_FIGURE_TEXT_PX = 9.0  # smallest text in a figure, at its displayed size on a desktop
 
 #: Problems in chapter 09's accuracy study (its study cells and heat map), which is being
-#: rewritten on its own: (page, start of the problem) pairs tolerated until it lands.
-ACCURACY_STUDY_PENDING: set[tuple[str, str]] = set()
+#: rewritten on its own: (page, text in the problem) pairs tolerated until it lands.
+ACCURACY_STUDY_PENDING: set[tuple[str, str]] = {
+    # the study's table is printed as text, 110 characters wide
+    ("chapters/09_numerical_stability.html", "# lossbook torch64 tf64 torch32 tf32"),
+    # a source line of 89 characters
+    ("chapters/09_numerical_stability.html", "case = lb.accuracy.CASES[3]"),
+}
 
 
 def ensure_chromium() -> None:
@@ -148,18 +153,11 @@ class PageVisit:
 #: What a reader would see as broken, measured in the page: tables that did not render,
 #: and (desktop) blocks that hide content sideways, stick out of the text column, or have
 #: their equation number drawn over them; (phone) a page that scrolls sideways.
-LAYOUT_PROBLEMS = r"""phone => {
+LAYOUT_PROBLEMS = r"""([phone, width]) => {
   const article = document.querySelector("article.bd-article") || document.querySelector("main");
   const label = el => `<${el.tagName.toLowerCase()}${el.id ? " #" + el.id : ""}> ` +
     (el.textContent || "").trim().replace(/\s+/g, " ").slice(0, 70);
-  const shown = el => { const s = getComputedStyle(el);
-    return s.display !== "none" && s.visibility !== "hidden" && el.getClientRects().length; };
   const scrolls = s => ["auto", "scroll", "hidden", "clip"].includes(s.overflowX);
-  const inScrollBox = el => {
-    for (let a = el.parentElement; a && a !== article; a = a.parentElement)
-      if (scrolls(getComputedStyle(a))) return true;
-    return false;
-  };
   const problems = [];
   for (const el of article.querySelectorAll("p, li, td, .cell_output pre")) {
     const lines = el.textContent.split("\n");
@@ -168,28 +166,38 @@ LAYOUT_PROBLEMS = r"""phone => {
     else if (el.matches("pre") && lines.some(l => /^-{2,}( {2,}-{2,})+\s*$/.test(l)))
       problems.push(`table printed as text: ${label(el)}`);
   }
+  // Walk the article: a box that hides content sideways, or (outside such boxes) an
+  // element whose right edge passes `right`. Code, formulas and figures are checked as a
+  // whole (MathJax's inner boxes clip by design; its hidden MathML is for screen readers).
+  const walk = (el, right, clipped, found) => {
+    for (const child of el.children) {
+      const s = getComputedStyle(child);
+      if (s.display === "none" || s.visibility === "hidden" ||
+          child.matches("mjx-assistive-mml")) continue;
+      const box = child.getBoundingClientRect();
+      if (scrolls(s) && child.clientWidth > 0 && child.scrollWidth > child.clientWidth + 1)
+        found.push([child, `${child.scrollWidth - child.clientWidth} px hidden sideways`]);
+      else if (!clipped && s.position !== "absolute" && box.width && box.right > right + 1)
+        found.push([child, `sticks out by ${Math.round(box.right - right)} px`]);
+      if (!child.matches("pre, mjx-container, img, svg"))
+        walk(child, right, clipped || scrolls(s), found);
+    }
+    return found;
+  };
   if (phone) {
-    const extra = document.documentElement.scrollWidth - window.innerWidth;
+    const extra = document.documentElement.scrollWidth - width;
     if (extra > 0) {
-      const wide = [...article.querySelectorAll("*")].filter(el => shown(el) &&
-        el.getBoundingClientRect().right > window.innerWidth + 1 && !inScrollBox(el));
+      const wide = walk(document.body, width, false, [])
+        .filter(([, why]) => why.startsWith("sticks"));
       problems.push(`page scrolls sideways by ${extra} px: ` +
-                    wide.slice(-3).map(label).join(" | "));
+                    wide.slice(-3).map(([el]) => label(el)).join(" | "));
     }
     return problems;
   }
-  const style = getComputedStyle(article);
-  const right = article.getBoundingClientRect().right - parseFloat(style.paddingRight);
-  for (const el of article.querySelectorAll("*")) {
-    if (!shown(el) || el.closest("mjx-assistive-mml")) continue;
-    const s = getComputedStyle(el);
-    if (scrolls(s) && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
-      problems.push(`${el.scrollWidth - el.clientWidth} px hidden sideways: ${label(el)}`);
-    else if (s.position !== "absolute" && el.getBoundingClientRect().right > right + 1 &&
-             !inScrollBox(el))
-      problems.push(`sticks out of the column by ` +
-        `${Math.round(el.getBoundingClientRect().right - right)} px: ${label(el)}`);
-  }
+  const right = article.getBoundingClientRect().right -
+                parseFloat(getComputedStyle(article).paddingRight);
+  for (const [el, why] of walk(article, right, false, []))
+    problems.push(`${why}: ${label(el)}`);
   for (const math of article.querySelectorAll("div.math")) {
     const number = math.querySelector(".eqno"), formula = math.querySelector("mjx-math");
     if (!number || !formula) continue;
@@ -308,34 +316,22 @@ def test_page_in_browser(browser, site, path, viewport):
         weight = sum(visit.sizes.values())
         if weight > MAX_PAGE_BYTES:
             problems.append(f"page weighs {weight / 1e6:.2f} MB as received (max 2.0 MB)")
-        problems += page.evaluate(LAYOUT_PROBLEMS, phone)
+        problems += page.evaluate(LAYOUT_PROBLEMS, [phone, VIEWPORTS[viewport]["width"]])
         problems += image_problems(page.evaluate(IMAGES), desktop=not phone)
         if path in TOC_PAGES:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shot = path.removesuffix(".html").replace("/", "_")
-            page.screenshot(path=str(SCREENSHOTS / f"{shot}-{viewport}.png"), full_page=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{shot}-{viewport}.jpeg"), full_page=True,
+                            quality=80)
             problems += drawer_problems(page, phone)
-        pending = {p for p in problems
-                   if any(path == page_ and p.startswith(start)
-                          for page_, start in ACCURACY_STUDY_PENDING)}
-        assert not set(problems) - pending, "\n".join(sorted(set(problems) - pending))
+        pending = [text for page_, text in ACCURACY_STUDY_PENDING if page_ == path]
+        unexpected = [p for p in problems if not any(text in p for text in pending)]
+        assert not unexpected, "\n".join(unexpected)
+        if not phone:
+            fixed = [text for text in pending if not any(text in p for p in problems)]
+            assert not fixed, f"fixed, remove from ACCURACY_STUDY_PENDING: {fixed}"
     finally:
         visit.close()
-
-
-def test_accuracy_study_pending_is_still_needed(browser, site):
-    """Every entry of ACCURACY_STUDY_PENDING still matches a problem: empty it as they go."""
-    for path in {page for page, _ in ACCURACY_STUDY_PENDING}:
-        visit = PageVisit(browser, site)
-        try:
-            settle(visit.page, site + path)
-            problems = visit.page.evaluate(LAYOUT_PROBLEMS, False)
-            problems += image_problems(visit.page.evaluate(IMAGES), desktop=True)
-        finally:
-            visit.close()
-        for page_, start in ACCURACY_STUDY_PENDING:
-            if page_ == path:
-                assert any(p.startswith(start) for p in problems), f"fixed: {start!r}"
 
 
 def test_search_finds_a_loss_by_name(browser, site):
