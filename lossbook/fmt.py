@@ -81,10 +81,11 @@ class Table:
 
 
 def breakable(text: str) -> str:
-    """``text`` as HTML that may also wrap after ``_``, ``/``, ``(`` and a ``.`` before a
-    letter, so that long names such as ``tf.compat.v1.losses.sparse_softmax_cross_entropy``
+    """``text`` as HTML that may also wrap after ``_``, ``/``, ``(``, a ``.`` before a
+    letter and inside camel case, so that long names such as
+    ``SparseCategoricalCrossentropy`` or ``tf.compat.v1.losses.sparse_softmax_cross_entropy``
     fit a narrow column (numbers never break)."""
-    return re.sub(r"(\.(?=[^\W\d])|[_/(])", r"\1<wbr>", escape(text))
+    return re.sub(r"(\.(?=[^\W\d])|[_/(]|[a-z](?=[A-Z]))", r"\1<wbr>", escape(text))
 
 
 def table(rows: list[list[str]], headers: list[str]) -> Table:
