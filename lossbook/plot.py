@@ -49,8 +49,10 @@ def loss_curves(curves: Mapping[str, Curve], x=None, *,
         ax_grad.set_ylim(*grad_ylim)
     if title:
         fig.suptitle(title)
+    # below the panels, off the data: one row if it fits the figure's width, else two
+    one_row = 6 * sum(map(len, curves)) + 30 * len(curves) <= 72 * fig.get_figwidth()
     fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside lower center",
-               ncols=min(len(curves), 5))  # below the panels, off the data
+               ncols=len(curves) if one_row else -(-len(curves) // 2))
     return fig
 
 
