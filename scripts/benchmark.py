@@ -113,19 +113,26 @@ def launch(playwright):
 
 
 def count_bytes(page) -> dict[str, int]:
-    """From now on, record the body size of every response ``page`` receives, by URL."""
+    """From now on, record the body size of every response ``page`` receives, by URL
+    (its Content-Length if the body is gone, after a redirect or a closed page)."""
+    from playwright.sync_api import Error
+
     sizes: dict[str, int] = {}
 
     def on_response(response) -> None:
         if response.status < 300:
-            sizes[response.url] = len(response.body())
+            try:
+                sizes[response.url] = len(response.body())
+            except Error:
+                sizes[response.url] = int(response.headers.get("content-length", 0))
 
     page.on("response", on_response)
     return sizes
 
 
 def settle(page, url: str) -> None:
-    """Open ``url`` and wait until its formulas are typeset and their fonts loaded."""
+    """Open ``url`` and wait until its formulas are typeset and nothing more is loading
+    (the fonts that the formulas need come last)."""
     page.goto(url, wait_until="load")
     if page.locator(".math").count():
         page.wait_for_function("() => window.MathJax?.startup?.promise")

@@ -208,6 +208,21 @@ LAYOUT_PROBLEMS = r"""([phone, width]) => {
   return problems;
 }"""
 
+#: Characters drawn with the solid icon font (before/after pseudo-elements).
+ICONS = """() => [...new Set([...document.querySelectorAll("body *")].flatMap(el =>
+  ["::before", "::after"].map(pseudo => getComputedStyle(el, pseudo)).filter(s =>
+    s.fontFamily.includes("Font Awesome 6 Free") && s.fontWeight === "900" &&
+    s.content.length === 3).map(s => s.content.codePointAt(1))))]"""
+
+
+@functools.cache
+def icon_subset() -> set[int]:
+    """Code points in the cut-down icon font the site ships (see _ext/lossbook_site.py)."""
+    from fontTools.ttLib import TTFont
+
+    return set(TTFont(HTML / "_static" / "fa-solid-900-subset.woff").getBestCmap())
+
+
 IMAGES = """() => [...document.querySelectorAll("article img")].map(i => ({
   src: i.currentSrc, natural: i.naturalWidth, shown: i.getBoundingClientRect().width}))"""
 
@@ -318,6 +333,8 @@ def test_page_in_browser(browser, site, path, viewport):
             problems.append(f"page weighs {weight / 1e6:.2f} MB as received (max 2.0 MB)")
         problems += page.evaluate(LAYOUT_PROBLEMS, [phone, VIEWPORTS[viewport]["width"]])
         problems += image_problems(page.evaluate(IMAGES), desktop=not phone)
+        problems += [f"icon U+{c:04X} is not in the icon font"
+                     for c in page.evaluate(ICONS) if c not in icon_subset()]
         if path in TOC_PAGES:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shot = path.removesuffix(".html").replace("/", "_")
