@@ -61,6 +61,29 @@ def test_chapter_page_has_formulas_and_figures(build, chapter):
     assert f"{chapter}.ipynb" in page, "download-notebook link"
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_numbers_are_per_chapter(build, chapter):
+    """Chapter n is "n." in its title and in the chapter list; its equations are (n.k) and
+    its figures Fig. n.k."""
+    page = (HTML / "chapters" / f"{chapter}.html").read_text()
+    n = str(int(chapter[:2]))
+    assert f'section-number">{n}. <' in page, "numbered title"
+    assert f'href="{chapter}.html">{n}. ' in page or f'href="#">{n}. ' in page, "chapter list"
+    assert {m for m in re.findall(r'class="eqno">\((\d+)\.\d+\)', page)} <= {n}
+    assert {m for m in re.findall(r'caption-number">Fig\. (\d+)\.\d+ ', page)} <= {n}
+    assert "eqno" not in page or f'class="eqno">({n}.1)' in page
+
+
+def test_citations_and_bibliography_in_one_style(build):
+    """Author-year everywhere: "Huber [1964]" or "[Huber, 1964]" in the text, and the
+    bibliography's labels "[Huber, 1964]" (not pybtex's "[Hub64]")."""
+    labels = re.findall(r'class="label"><span class="fn-bracket">\[</span>([^<]+)<',
+                        (HTML / "bibliography.html").read_text())
+    assert labels and all(re.fullmatch(r"\D+, \d{4}", label) for label in labels), labels
+    page = (HTML / "chapters" / "02_regression.html").read_text()
+    assert re.search(r"Huber \[<a [^>]*>1964</a>\]", page), "a textual citation"
+
+
 # --- the built site in a real browser -------------------------------------------------
 
 sys.path.insert(0, str(ROOT / "scripts"))
