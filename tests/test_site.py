@@ -4,6 +4,7 @@ in a real browser, on a 1280 px screen and on a phone."""
 from __future__ import annotations
 
 import base64
+import fcntl
 import functools
 import hashlib
 import json
@@ -24,10 +25,23 @@ CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb"))
 
 @pytest.fixture(scope="module")
 def build():
-    """Build the site as ``make site`` does (``-W -n --keep-going``)."""
-    jb = Path(sys.executable).parent / "jupyter-book"
-    proc = subprocess.run([str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"],
-                          capture_output=True, text=True, cwd=ROOT)
+    """Build the site as ``make site`` does (``-W -n --keep-going``), once per test run:
+    the browser tests are split over the xdist workers, and the first one to get here
+    builds while the others wait and reuse its result (an incremental rebuild would not
+    repeat the warnings)."""
+    (ROOT / "_build").mkdir(exist_ok=True)
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    done = ROOT / "_build" / "test-build.json"
+    with open(ROOT / "_build" / "test-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if run and done.exists() and json.loads(done.read_text())["run"] == run:
+            return subprocess.CompletedProcess(**json.loads(done.read_text())["result"])
+        jb = Path(sys.executable).parent / "jupyter-book"
+        proc = subprocess.run([str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"],
+                              capture_output=True, text=True, cwd=ROOT)
+        done.write_text(json.dumps({"run": run, "result": {
+            "args": proc.args, "returncode": proc.returncode, "stdout": proc.stdout,
+            "stderr": proc.stderr}}))
     return proc
 
 
@@ -327,9 +341,10 @@ def drawer_problems(page, phone: bool) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS)
-@pytest.mark.parametrize("path", PAGES)
-def test_page_in_browser(browser, site, path, viewport):
+def check_page(browser, site: str, path: str, viewport: str) -> None:
+    """Open ``path`` at ``viewport``: it loads with no error, its formulas and images
+    render, and it has none of the problems above; screenshots of the pages of the TOC
+    go to ``_build/screenshots/``."""
     visit = PageVisit(browser, site, viewport)
     page = visit.page
     phone = viewport == "phone"
@@ -372,6 +387,19 @@ def test_page_in_browser(browser, site, path, viewport):
             assert not fixed, f"fixed, remove from ACCURACY_STUDY_PENDING: {fixed}"
     finally:
         visit.close()
+
+
+# One class per viewport: `--dist loadscope` gives each class to a worker of its own.
+class TestDesktop:
+    @pytest.mark.parametrize("path", PAGES)
+    def test_page(self, browser, site, path):
+        check_page(browser, site, path, "desktop")
+
+
+class TestPhone:
+    @pytest.mark.parametrize("path", PAGES)
+    def test_page(self, browser, site, path):
+        check_page(browser, site, path, "phone")
 
 
 def test_search_finds_a_loss_by_name(browser, site):
