@@ -369,6 +369,8 @@ def check_page(browser, site: str, path: str, viewport: str) -> None:
         weight = sum(visit.sizes.values())
         if weight > MAX_PAGE_BYTES:
             problems.append(f"page weighs {weight / 1e6:.2f} MB as received (max 2.0 MB)")
+        if not page.locator(".math").count() and any("/mathjax/" in u for u in visit.sizes):
+            problems.append("MathJax is loaded on a page without formulas")
         problems += page.evaluate(LAYOUT_PROBLEMS, [phone, VIEWPORTS[viewport]["width"]])
         problems += image_problems(page.evaluate(IMAGES), desktop=not phone)
         problems += [f"icon U+{c:04X} is not in the icon font"
