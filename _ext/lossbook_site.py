@@ -42,8 +42,10 @@ class AuthorYearStyle(UnsrtStyle):
 
 
 def drop_mathjax_without_math(app, pagename, templatename, context, doctree) -> None:
-    """Remove MathJax and its configuration from a page that has no math of its own."""
-    if app.env.get_domain("math").data["has_equations"].get(pagename):
+    """Remove MathJax and its configuration from a page that has no math of its own
+    (unless assets go on every page, as in a single-page build)."""
+    if (app.registry.html_assets_policy == "always"
+            or app.env.get_domain("math").data["has_equations"].get(pagename)):
         return
     context["script_files"][:] = [
         js for js in context["script_files"]
