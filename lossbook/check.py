@@ -12,7 +12,7 @@ from html import escape
 
 import numpy as np
 
-from .fmt import DECIMALS, fmt, show
+from .fmt import DECIMALS, breakable, fmt, show
 from .reference import Result
 
 RTOL, ATOL = 1e-5, 1e-7  # default tolerance: a float32 result against a float64 one
@@ -53,7 +53,7 @@ class Comparison:
     def _repr_html_(self) -> str:
         body = []
         for name, dtype, value, grad in self.rows:
-            body.append(f"<tr><td>{escape(name)}</td><td>{dtype}</td>"
+            body.append(f"<tr><td>{breakable(name)}</td><td>{dtype}</td>"
                         f"<td>{escape(value)}</td></tr>")
             if grad is not None:
                 body.append(f'<tr class="lb-grad"><td colspan="3">gradient '

@@ -22,7 +22,7 @@ COLUMNS = {
     "add-ons, history": ("torchvision", "TF Addons", "Keras 2"),
 }
 
-__all__ = ["COLUMNS", "DEFAULT_REDUCTION", "NONE", "defaults_table", "markdown_table",
+__all__ = ["COLUMNS", "DEFAULT_REDUCTION", "NONE", "defaults_table",
            "names_table", "short"]  # DEFAULT_REDUCTION: the registry's, shown here
 
 NONE = "—"
@@ -40,7 +40,7 @@ def names_row(spec: LossSpec) -> list[str]:
         names = [short(a.name) for a in spec.apis if a.framework.key in keys]
         names += [spec.others[k] for k in keys if k in spec.others]
         cells.append("; ".join(names) or NONE)
-    return [f"{spec.title} (`lb.{spec.key}`)", *cells]
+    return [f"{spec.title} (lb.{spec.key})", *cells]
 
 
 def names_table() -> tuple[list[list[str]], list[str]]:
@@ -76,9 +76,3 @@ def defaults_table() -> tuple[list[list[str]], list[str]]:
     return rows, ["loss", "PyTorch defaults", "Keras defaults",
                   "same parameter, different default", "passed to match the reference"]
 
-
-def markdown_table(rows: list[list[str]], headers: list[str]) -> str:
-    """A Markdown table (``|`` in cells escaped), for ``IPython.display.Markdown``."""
-    def line(cells):
-        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
-    return "\n".join([line(headers), line(["---"] * len(headers)), *map(line, rows)])

@@ -7,6 +7,7 @@ A :class:`Table` prints as aligned text and renders as an HTML table in a notebo
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 import numpy as np
@@ -72,11 +73,19 @@ class Table:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{escape(h)}</th>" for h in self.headers)
-        body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>"
+        head = "".join(f"<th>{breakable(h)}</th>" for h in self.headers)
+        body = "".join("<tr>" + "".join(f"<td>{breakable(c)}</td>" for c in r) + "</tr>"
                        for r in self.rows)
         return (f'<table class="lb-table"><thead><tr>{head}</tr></thead>'
                 f"<tbody>{body}</tbody></table>")
+
+
+def breakable(text: str) -> str:
+    """``text`` as HTML that may also wrap after ``_``, ``/``, ``(``, a ``.`` before a
+    letter and inside camel case, so that long names such as
+    ``SparseCategoricalCrossentropy`` or ``tf.compat.v1.losses.sparse_softmax_cross_entropy``
+    fit a narrow column (numbers never break)."""
+    return re.sub(r"(\.(?=[^\W\d])|[_/(]|[a-z](?=[A-Z]))", r"\1<wbr>", escape(text))
 
 
 def table(rows: list[list[str]], headers: list[str]) -> Table:

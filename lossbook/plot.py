@@ -1,7 +1,9 @@
-"""Loss and gradient curves: one figure, the loss on the left and its derivative on the right."""
+"""Figures: loss and gradient curves, and how every figure reaches a notebook (a PNG at
+twice the density of the screen, see ``figure_png``)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -29,7 +31,7 @@ def loss_curves(curves: Mapping[str, Curve], x=None, *,
     A curve is a reference, a ``(reference, params)`` pair, or a callable ``x -> Result``
     (for example a framework loss through :func:`lossbook.frameworks.run_torch`, unreduced).
     ``ylim`` and ``grad_ylim`` limit the two panels' vertical axes.
-    Returns the figure; end the cell with ``plt.show()``.
+    The legend sits below the panels. Returns the figure; end the cell with ``plt.show()``.
     """
     import matplotlib.pyplot as plt
 
@@ -45,7 +47,34 @@ def loss_curves(curves: Mapping[str, Curve], x=None, *,
         ax_loss.set_ylim(*ylim)
     if grad_ylim is not None:
         ax_grad.set_ylim(*grad_ylim)
-    ax_loss.legend()
     if title:
         fig.suptitle(title)
+    # below the panels, off the data: one row if it fits the figure's width, else two
+    one_row = 6 * sum(map(len, curves)) + 30 * len(curves) <= 72 * fig.get_figwidth()
+    fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside lower center",
+               ncols=len(curves) if one_row else -(-len(curves) // 2))
     return fig
+
+
+def figure_png(fig) -> tuple[bytes, dict]:
+    """``fig`` as a notebook shows it: a PNG with twice the pixels of its size (crisp on
+    high-density screens), quantized to 256 colours (a third of the bytes), and metadata
+    that shows it at its size and records its smallest text in the PNG's pixels
+    (``smallest_text_px``, which the site's browser test checks at the displayed size).
+
+    :func:`lossbook.setup` makes it the notebook display of every figure.
+    """
+    from matplotlib.text import Text
+    from PIL import Image
+
+    raw = io.BytesIO()
+    fig.savefig(raw, format="png", dpi=2 * fig.dpi, bbox_inches="tight",
+                facecolor=fig.get_facecolor())
+    image = Image.open(raw).convert("RGB").quantize(
+        256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    png = io.BytesIO()
+    image.save(png, format="png", optimize=True)
+    sizes = [t.get_fontsize() for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip()]
+    smallest = round(min(sizes) * 2 * fig.dpi / 72, 2) if sizes else None
+    return png.getvalue(), {"width": image.width // 2, "smallest_text_px": smallest}

@@ -5,7 +5,8 @@
 
 Reports wall times of the unit tests, nbval and the site build (clean and with nothing
 changed), nbval against its floor, the time of each reference on a large batch, and the
-weight of every page of the built site (``--only pages`` needs a built site).
+weight of every page of the built site as the browser receives it (``--only pages``
+needs a built site and Chromium).
 nbval's floor is the same nbval run over notebooks that contain only each chapter's
 first code cell (kernel start + imports + ``lb.setup()``), with the same workers.
 """
@@ -93,7 +94,7 @@ def bench_site() -> list[list[str]]:
 
 
 def bench_pages() -> list[list[str]]:
-    return [[f"page {name}", f"{size / 1e6:.2f} MB", "HTML + scripts + CSS + images"]
+    return [[f"page {name}", f"{size / 1e6:.2f} MB", "every response, as Chromium receives it"]
             for name, size in page_weights().items()]
 
 

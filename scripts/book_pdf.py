@@ -62,6 +62,7 @@ BOOK_JS = r"""meta => {
       // its title: h2, or h3 when the root page's table of contents sits in a section
       const heading = section.querySelector(":scope > :is(h1, h2, h3)");
       heading.querySelector(".headerlink")?.remove();
+      heading.querySelector(".section-number")?.remove();  // numbered below, once
       section.classList.add("chapter");
       if (part.numbered) {
         heading.prepend(el("span", "chapter-number", `${chapters.length + 1}`));

@@ -11,10 +11,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Imported inside functions only, and not dependencies: the frameworks a chapter teaches
-#: (the reader installs them, ``requirements.txt`` pins them), IPython, which every
-#: notebook kernel has (``lb.show``), and myst-nb, whose ``glue`` only the book's own
-#: notebooks call (``lb.glue``).
-NOT_DEPENDENCIES = {"torch", "tensorflow", "keras", "jax", "optax", "IPython", "myst_nb"}
+#: (the reader installs them, ``requirements.txt`` pins them), IPython and its inline
+#: backend, which every notebook kernel has (``lb.show``, figures in ``lb.setup()``), and
+#: myst-nb, whose ``glue`` only the book's own notebooks call (``lb.glue``).
+NOT_DEPENDENCIES = {"torch", "tensorflow", "keras", "jax", "optax", "IPython",
+                    "matplotlib_inline", "myst_nb"}
 
 
 def third_party_imports() -> tuple[set[str], set[str]]:
