@@ -6,6 +6,7 @@ Test modules import what they need from here; the input strategies are in ``stra
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -68,10 +69,18 @@ def assert_matches_pytorch(key: str, pred, target, *, reduction: str,
 def run_optax(api: Api, pred, *others, params: dict | None = None,
               reduction: str = "none") -> lb.Result:
     """The registry's optax loss ``api`` with reference-named ``params``: its ``then`` over
-    the last axis, and ``reduction`` (a key of ``OPTAX.reductions``) on top, in JAX."""
+    the last axis, and ``reduction`` (a key of ``OPTAX.reductions``) on top, in JAX.
+
+    The optax function is jitted with its float arguments traced, so it compiles once per
+    input shape (eager JAX compiles every operation for every new shape, about 50 per
+    loss and gradient: minutes over a property test); integer arguments are static.
+    """
+    import jax
     import jax.numpy as jnp
 
-    loss = api.build(params)
+    bound = api.build(params)  # the optax function with its arguments bound
+    static = tuple(k for k, v in bound.keywords.items() if isinstance(v, int))
+    loss = functools.partial(jax.jit(bound.func, static_argnames=static), **bound.keywords)
 
     def reduced(p, *args):
         out = loss(p, *args)
