@@ -66,6 +66,18 @@ def test_triplet_margin_matches_pytorch(frameworks, data, reduction):
     assert_same(lb.run_torch(with_distance, anchor, pos, neg), ref)
 
 
+def test_optax_cosine_similarity_of_a_zero_vector_is_nan_unless_epsilon(optax):
+    """optax divides by ``sqrt(max(|x|**2, epsilon))`` with ``epsilon=0`` by default
+    (optax/losses/_regression.py, cosine_similarity): a zero vector gives nan.  With
+    ``epsilon=1e-14`` it clamps the norm at 1e-7, as Keras does: then it is minus Keras'
+    loss, gradient included, also for a tiny vector."""
+    pred, target = np.array([[0.0, 0.0], [1e-9, 0.0]]), np.array([[1.0, 2.0], [3.0, 0.0]])
+    assert np.isnan(lb.run_jax(optax.losses.cosine_similarity, pred, target).value[0])
+    got = lb.run_jax(lambda p, t: -optax.losses.cosine_similarity(p, t, epsilon=1e-14),
+                     pred, target)
+    assert_same(got, lb.cosine_similarity.value_and_grad(pred, target, reduction="none"))
+
+
 TRIPLET_OPTAX = lb.REGISTRY["triplet_margin"].optax
 
 
