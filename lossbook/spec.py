@@ -21,7 +21,7 @@ import numpy as np
 
 from .reference import Reference
 
-#: How a framework's target is made from the reference's (:attr:`Api.target_as`).
+#: How a framework's target is made from the reference's (``Api.target_as``), by name.
 TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "class indices": lambda one_hot: np.argmax(one_hot, axis=-1),
     "0/1 labels": lambda signed: (np.asarray(signed) + 1.0) / 2.0,  # from -1/1
