@@ -1,8 +1,9 @@
 """Tables of framework conventions, generated from the registry (chapter 10).
 
 Nothing here is typed in twice: names, defaults and reductions come from
-:mod:`lossbook.registry`, whose PyTorch and Keras entries a test checks against the
-installed frameworks.
+:mod:`lossbook.registry`.  The PyTorch, Keras and optax columns are its framework entries,
+which the tests check against the installed versions (names and defaults) and run against
+the references; the other columns are names recorded from those libraries' sources.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from .registry import DEFAULT_REDUCTION, REGISTRY
 from .spec import Api, LossSpec
 
 #: Columns of the names table, and what goes in each: the APIs of the frameworks with
-#: these keys (``"torch"``, ``"keras"``), then the ``LossSpec.others`` entries with these.
+#: these keys (``"torch"``, ``"keras"``, ``"optax"``), then the ``LossSpec.others`` entries
+#: with these.
 COLUMNS = {
     "PyTorch": ("torch", "PyTorch"),
     "Keras 3 / TF": ("keras", "TF", "TF2"),
@@ -22,22 +24,33 @@ COLUMNS = {
     "add-ons, history": ("torchvision", "TF Addons", "Keras 2"),
 }
 
-__all__ = ["COLUMNS", "DEFAULT_REDUCTION", "NONE", "defaults_table",
-           "names_table", "short"]  # DEFAULT_REDUCTION: the registry's, shown here
+# DEFAULT_REDUCTION: the registry's, shown here
+__all__ = ["COLUMNS", "DEFAULT_REDUCTION", "NONE", "defaults_table", "described",
+           "names_table", "short"]
 
 NONE = "—"
 
 
 def short(name: str) -> str:
-    """``torch.nn.HuberLoss`` -> ``nn.HuberLoss``; ``keras.losses.Huber`` -> ``Huber``."""
-    return name.replace("torch.nn.", "nn.").replace("keras.losses.", "")
+    """``torch.nn.HuberLoss`` -> ``nn.HuberLoss``; ``keras.losses.Huber`` -> ``Huber``;
+    ``optax.losses.huber_loss`` -> ``huber_loss``."""
+    for namespace, shown in (("torch.nn.", "nn."), ("keras.losses.", ""),
+                             ("optax.losses.", "")):
+        name = name.replace(namespace, shown)
+    return name
+
+
+def described(api: Api) -> str:
+    """The API's short name, with how it differs from the reference in parentheses."""
+    notes = api.notes()
+    return f"{short(api.name)} ({'; '.join(notes)})" if notes else short(api.name)
 
 
 def names_row(spec: LossSpec) -> list[str]:
     """One row of the names table: the loss, then one cell per column of :data:`COLUMNS`."""
     cells = []
     for keys in COLUMNS.values():
-        names = [short(a.name) for a in spec.apis if a.framework.key in keys]
+        names = [described(a) for a in spec.apis if a.framework.key in keys]
         names += [spec.others[k] for k in keys if k in spec.others]
         cells.append("; ".join(names) or NONE)
     return [f"{spec.title} (lb.{spec.key})", *cells]

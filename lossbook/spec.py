@@ -1,11 +1,12 @@
 """How the registry describes a loss: its reference, its chapter, and its framework APIs.
 
-A :class:`Framework` is a library whose losses the tests run (PyTorch, Keras, ...): where
-its losses live, its default reduction and what its reduction names mean in ``lossbook``.
-Its :meth:`Framework.api` is the one way to describe one of its losses as an :class:`Api`.
-A :class:`LossSpec` ties a reference to its APIs and to the names of the loss in libraries
-that are only recorded (TF1, optax, Flux, Gluon, ...).  The entries are in
-:mod:`lossbook.registry`.
+A :class:`Framework` is a library whose losses the tests run (PyTorch, Keras, optax):
+where its losses live, its default reduction and what its reduction names mean in
+``lossbook``.  Its :meth:`Framework.api` is the one way to describe one of its losses as an
+:class:`Api`, including how its inputs and output relate to the reference's (a converted
+target, a scale, a sum over the last axis).  A :class:`LossSpec` ties a reference to its
+APIs and to the names of the loss in libraries that are only recorded (TF1, Flux, Gluon,
+...).  The entries are in :mod:`lossbook.registry`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,18 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .reference import Reference
+
+#: How a framework's target is made from the reference's (``Api.target_as``), by name.
+TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "class indices": lambda one_hot: np.argmax(one_hot, axis=-1),
+    "0/1 labels": lambda signed: (np.asarray(signed) + 1.0) / 2.0,  # from -1/1
+}
 
 
 def resolve(dotted: str):
@@ -29,43 +39,69 @@ class Framework:
     """A library whose losses are run against the references.
 
     ``namespace`` is the module that holds its losses.  ``reductions`` maps each of its
-    reduction names to the ``lossbook`` reduction that computes the same (empty when its
-    losses return unreduced values, which the caller then reduces); ``default_reduction``
-    is what its losses use when not told (``None``: no ``reduction`` argument).
+    reduction names to the ``lossbook`` reduction that computes the same; for a library
+    whose losses return unreduced values (optax), the names are those of the ``jax.numpy``
+    functions the caller applies on top (``"none"``: nothing).  ``default_reduction`` is
+    what its losses use when not told (``None``: no ``reduction`` argument).  ``runner`` is
+    the ``lossbook`` function that runs its losses (``run_torch``, ``run_tf``, ``run_jax``).
     """
 
     key: str
     title: str
     namespace: str
+    runner: str
     reductions: dict[str, str] = field(default_factory=dict)
     default_reduction: str | None = None
 
     def api(self, name: str, *, params: dict[str, str] | None = None,
-            fixed: dict | None = None, reduces: bool = True, **defaults) -> Api:
+            fixed: dict | None = None, reduces: bool = True, target_as: str | None = None,
+            reference_params: dict | None = None, scale: float = 1.0,
+            sums_last_axis: bool = False, then: str | None = None, **defaults) -> Api:
         """The loss ``<namespace>.<name>``.
 
-        ``defaults`` are its constructor defaults, in its own argument names (a test checks
-        them against the installed library); the default reduction is appended unless
+        ``defaults`` are its defaults, in its own argument names (a test checks them
+        against the installed library); the default reduction is appended unless
         ``reduces=False`` (a loss without a ``reduction`` argument).  ``params`` maps the
         reference's parameter names to its argument names; without it, each default is
         also a reference parameter of the same name.  ``fixed`` are arguments always passed
-        so that it computes the reference (e.g. ``from_logits=True``).
+        so that it computes the reference (e.g. ``from_logits=True``).  The other keywords
+        say how it relates to the reference (see :class:`Api`).
         """
         params = {k: k for k in defaults} if params is None else params
         if reduces and self.default_reduction is not None:
             defaults = {**defaults, "reduction": self.default_reduction}
-        return Api(self, f"{self.namespace}.{name}", params, defaults, fixed or {})
+        if target_as is not None and target_as not in TARGETS:
+            raise ValueError(f"target_as must be one of {sorted(TARGETS)}, got {target_as!r}")
+        if then not in (None, "mean", "sum"):
+            raise ValueError(f"then must be None, 'mean' or 'sum', got {then!r}")
+        return Api(self, f"{self.namespace}.{name}", params, defaults, fixed or {},
+                   target_as, reference_params or {}, scale, sums_last_axis, then)
 
 
 @dataclass(frozen=True)
 class Api:
-    """One framework's implementation of a loss (built by :meth:`Framework.api`)."""
+    """One framework's implementation of a loss (built by :meth:`Framework.api`).
+
+    With the same inputs and parameters it computes the reference's unreduced loss, except
+    as stated: ``target_as`` names the conversion of the reference's target it takes (a
+    key of :data:`TARGETS`); ``reference_params`` are the reference's parameters at which
+    it computes the reference (``crammer_singer=True``); its value is ``scale`` times the
+    reference's (optax ``l2_loss``: 0.5); with ``sums_last_axis`` it sums the reference's
+    values over the last axis (optax ``kl_divergence``: one value per distribution); and
+    ``then`` (``"mean"`` or ``"sum"``) is the reduction over the last axis of its output
+    that gives the reference's values.
+    """
 
     framework: Framework = field(repr=False)  # the name says which
     name: str
     params: dict[str, str]
     defaults: dict[str, object]
     fixed: dict[str, object]
+    target_as: str | None = None
+    reference_params: dict[str, object] = field(default_factory=dict)
+    scale: float = 1.0
+    sums_last_axis: bool = False
+    then: str | None = None
 
     def actual_defaults(self) -> dict[str, object]:
         """The installed framework's defaults for the arguments in ``defaults`` (raises if
@@ -82,6 +118,19 @@ class Api:
                   **options}
         loss = resolve(self.name)
         return loss(**kwargs) if isinstance(loss, type) else functools.partial(loss, **kwargs)
+
+    def target(self, target):
+        """The reference's ``target`` as this framework takes it (see ``target_as``)."""
+        return target if self.target_as is None else TARGETS[self.target_as](target)
+
+    def notes(self) -> list[str]:
+        """How it differs from the reference, in words (for the conventions tables)."""
+        notes = [f"{self.target_as} as target"] if self.target_as else []
+        notes += [f"{k}={v!r}" for k, v in self.reference_params.items()]
+        notes += [f"× {self.scale:g}"] if self.scale != 1.0 else []
+        notes += ["sums over the last axis"] if self.sums_last_axis else []
+        notes += [f"then {self.then} over the last axis"] if self.then else []
+        return notes
 
 
 @dataclass(frozen=True)
@@ -101,7 +150,8 @@ class LossSpec:
         return self.reference.__name__
 
     def api(self, framework: str) -> Api | None:
-        """The API of the framework with this key (``"torch"``, ``"keras"``), if any."""
+        """The (first) API of the framework with this key (``"torch"``, ``"keras"``,
+        ``"optax"``), if any."""
         return next((a for a in self.apis if a.framework.key == framework), None)
 
     @property
@@ -111,3 +161,7 @@ class LossSpec:
     @property
     def keras(self) -> Api | None:
         return self.api("keras")
+
+    @property
+    def optax(self) -> Api | None:
+        return self.api("optax")

@@ -2,6 +2,7 @@
 
     python scripts/benchmark.py            # everything (about 4 minutes on 2 cores)
     python scripts/benchmark.py --only refs
+    python scripts/benchmark.py --only suite --first-cell "import jax, optax"
 
 Reports wall times of the unit tests, nbval and the site build (clean and with nothing
 changed), nbval against its floor, the time of each reference on a large batch, and the
@@ -9,6 +10,8 @@ weight of every page of the built site as the browser receives it (``--only page
 needs a built site and Chromium).
 nbval's floor is the same nbval run over notebooks that contain only each chapter's
 first code cell (kernel start + imports + ``lb.setup()``), with the same workers.
+``--first-cell CODE`` appends CODE to every chapter's first code cell (in copies) before
+nbval and its floor run: the cost of an import the chapters do not have yet.
 """
 
 from __future__ import annotations
@@ -47,31 +50,45 @@ def timed(cmd: list[str], cwd: Path = ROOT) -> float:
     return elapsed
 
 
-def floor_notebooks(into: Path) -> list[Path]:
-    """One notebook per chapter with only its first code cell (the imports and setup)."""
+def copy_chapters(into: Path, first_cell: str = "", floor: bool = False) -> list[Path]:
+    """Copies of the chapters with code, ``first_cell`` appended to their first code cell;
+    with ``floor``, only that cell (the imports and setup) is kept."""
     paths = []
     for chapter in sorted((ROOT / "chapters").glob("*.ipynb")):
         nb = nbformat.read(chapter, as_version=4)
         code = [c for c in nb.cells if c.cell_type == "code"]
         if not code:  # a prose chapter: nbval has nothing to run
             continue
-        nb.cells = code[:1]
+        if first_cell:
+            code[0].source += "\n" + first_cell
+        if floor:
+            nb.cells = code[:1]
         paths.append(into / chapter.name)
         nbformat.write(nb, paths[-1])
     return paths
 
 
-def bench_suite() -> list[list[str]]:
+def nbval_copies(first_cell: str, floor: bool) -> tuple[float, int]:
+    """nbval's time over copies of the chapters (see :func:`copy_chapters`), and how many."""
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copy(ROOT / "conftest.py", tmp)
+        n = len(copy_chapters(Path(tmp), first_cell, floor))
+        sanitize = ["--nbval-sanitize-with", str(ROOT / "tests" / "nbval.cfg")]
+        return timed(PYTEST + ["--nbval", "--nbval-current-env", *sanitize, "-c",
+                               "/dev/null", "--rootdir", tmp, tmp], cwd=Path(tmp)), n
+
+
+def bench_suite(first_cell: str = "") -> list[list[str]]:
     rows = []
     unit = timed(PYTEST + ["tests", "--ignore=tests/test_site.py"])
     rows.append(["unit + hygiene tests", f"{unit:.1f} s", ""])
-    nbval = timed(PYTEST + NBVAL + ["chapters"])
-    with tempfile.TemporaryDirectory() as tmp:
-        shutil.copy(ROOT / "conftest.py", tmp)
-        n = len(floor_notebooks(Path(tmp)))
-        floor = timed(PYTEST + ["--nbval", "--nbval-current-env", "-c", "/dev/null",
-                                "--rootdir", tmp, tmp], cwd=Path(tmp))
-    rows.append(["nbval (chapters)", f"{nbval:.1f} s",
+    if first_cell:
+        nbval, _ = nbval_copies(first_cell, floor=False)
+    else:
+        nbval = timed(PYTEST + NBVAL + ["chapters"])
+    floor, n = nbval_copies(first_cell, floor=True)
+    extra = f", first cells + {first_cell!r}" if first_cell else ""
+    rows.append([f"nbval (chapters{extra})", f"{nbval:.1f} s",
                  f"floor {floor:.1f} s ({n} notebooks with code, 2 workers): "
                  f"{nbval / floor:.2f} x floor"])
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
@@ -142,10 +159,12 @@ def _time(fn, *args, **kwargs) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["suite", "site", "refs", "pages"])
+    parser.add_argument("--first-cell", default="", metavar="CODE",
+                        help="code appended to each chapter's first code cell")
     args = parser.parse_args()
     rows = []
     if args.only in (None, "suite"):
-        rows += bench_suite()
+        rows += bench_suite(args.first_cell)
     if args.only in (None, "site"):
         rows += bench_site()
     if args.only in (None, "refs"):

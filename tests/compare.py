@@ -6,6 +6,7 @@ Test modules import what they need from here; the input strategies are in ``stra
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 import lossbook as lb
-from lossbook.registry import TORCH
+from lossbook.registry import OPTAX, TORCH
+from lossbook.spec import Api
 
 RTOL, ATOL = 1e-9, 1e-10  # float64 against float64
 
@@ -25,6 +27,8 @@ PROPERTIES = settings(max_examples=60, deadline=None)
 
 #: Reductions PyTorch and lossbook share (PyTorch's names are lossbook's, see TORCH).
 REDUCTIONS = st.sampled_from(list(TORCH.reductions))
+#: What the caller applies on top of optax's unreduced losses (jnp.<name>; see OPTAX).
+ON_TOP = st.sampled_from(list(OPTAX.reductions))
 #: Every lossbook reduction (e.g. for gradients, with positive weights).
 ALL_REDUCTIONS = st.sampled_from(lb.REDUCTIONS)
 
@@ -60,6 +64,59 @@ def assert_matches_pytorch(key: str, pred, target, *, reduction: str,
     ref = spec.reference.value_and_grad(pred, target, reduction=reduction, **params)
     assert_same(lb.run_torch(module, pred, *others), ref)
     return ref
+
+
+def run_optax(api: Api, pred, *others, params: dict | None = None,
+              reduction: str = "none") -> lb.Result:
+    """The registry's optax loss ``api`` with reference-named ``params``: its ``then`` over
+    the last axis, and ``reduction`` (a key of ``OPTAX.reductions``) on top, in JAX.
+
+    The optax function is jitted with its float arguments traced, so it compiles once per
+    input shape (eager JAX compiles every operation for every new shape, about 50 per
+    loss and gradient: minutes over a property test); integer arguments are static.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    bound = api.build(params)  # the optax function with its arguments bound
+    static = tuple(k for k, v in bound.keywords.items() if isinstance(v, int))
+    loss = functools.partial(jax.jit(bound.func, static_argnames=static), **bound.keywords)
+
+    def reduced(p, *args):
+        out = loss(p, *args)
+        if api.then:
+            out = getattr(jnp, api.then)(out, axis=-1)
+        return out if reduction == "none" else getattr(jnp, reduction)(out)
+    return lb.run_jax(reduced, pred, *others)
+
+
+def optax_expected(api: Api, ref: lb.Reference, pred, target, *, reduction: str = "none",
+                   **params) -> lb.Result:
+    """What the optax loss ``api`` with ``reduction`` on top must return, from the
+    reference: at the API's ``reference_params``, summed over the last axis where optax
+    sums (then the reduction on top is over what is left), times its ``scale``."""
+    params = {**params, **api.reference_params}
+    ours = OPTAX.reductions[reduction]
+    if not api.sums_last_axis:
+        return ref.value_and_grad(pred, target, reduction=ours, **params).scaled(api.scale)
+    r = ref.value_and_grad(pred, target, reduction="none", **params)
+    value = r.value.sum(axis=-1)
+    grad = r.grad / value.size if ours == "mean" else r.grad
+    value = {"none": value, "sum": value.sum(), "mean": value.mean()}[ours]
+    return lb.Result(value, grad, r.dtype).scaled(api.scale)
+
+
+def assert_matches_optax(key: str, api: Api, pred, target, *, reduction: str = "none",
+                         **params) -> lb.Result:
+    """The registry's optax loss ``api`` of ``key`` (with ``reduction`` on top) agrees with
+    the reference; returns the expected result.  Parameters it does not take stay at the
+    reference's defaults; a tuple ``target`` holds the loss's other inputs, in order."""
+    params = {k: v for k, v in params.items() if k in api.params}
+    others = target if isinstance(target, tuple) else (api.target(target),)
+    expected = optax_expected(api, lb.REGISTRY[key].reference, pred, target,
+                              reduction=reduction, **params)
+    assert_same(run_optax(api, pred, *others, params=params, reduction=reduction), expected)
+    return expected
 
 
 def numeric_gradient(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:

@@ -21,3 +21,12 @@ def frameworks():
     import torch
 
     return torch, keras
+
+
+@pytest.fixture(scope="session")
+def optax():
+    """optax, with JAX in float64 on the CPU as in the notebooks (``lb.setup()`` first)."""
+    lb.setup()
+    import optax
+
+    return optax

@@ -188,6 +188,40 @@ def test_focal_matches_torchvision_formula_and_keras(frameworks, data, alpha, ga
     np.testing.assert_allclose(got.grad, ref.grad / logits.shape[-1], rtol=1e-8, atol=1e-9)
 
 
+def test_optax_integer_labels_on_log_probabilities_give_the_nll_value_not_its_gradient(
+        optax):
+    """optax has no NLL of log-probabilities: softmax_cross_entropy_with_integer_labels on
+    them has its value (log_softmax changes no log-probabilities) but differentiates through
+    its logsumexp (optax/losses/_classification.py: ``log_normalizers - label_logits``):
+    gradient ``softmax - onehot`` instead of ``-onehot``."""
+    logp, y = lb.log_softmax(lb.rng(0).normal(size=(3, 4))), np.array([0, 3, 1])
+    got = lb.run_jax(optax.losses.softmax_cross_entropy_with_integer_labels, logp, y)
+    ref = lb.nll.value_and_grad(logp, y, reduction="none")
+    np.testing.assert_allclose(got.value, ref.value, rtol=1e-12)
+    np.testing.assert_allclose(got.grad, ref.grad + np.exp(logp), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("smoothing", [0.1, 0.4])
+def test_optax_smooth_labels_is_label_smoothing(optax, smoothing):
+    """optax smooths the targets in a function of its own, ``smooth_labels(labels, alpha)``:
+    ``(1 - alpha) y + alpha / C``, PyTorch's and Keras' ``label_smoothing``."""
+    logits, target = lb.rng(1).normal(size=(3, 4)), lb.softmax(lb.rng(2).normal(size=(3, 4)))
+    got = lb.run_jax(lambda x, t: optax.losses.softmax_cross_entropy(
+        x, optax.smooth_labels(t, smoothing)), logits, target)
+    assert_same(got, lb.categorical_cross_entropy.value_and_grad(
+        logits, target, label_smoothing=smoothing, reduction="none"))
+
+
+def test_optax_focal_default_weighs_no_class(optax):
+    """optax's ``sigmoid_focal_loss`` defaults to ``alpha=None`` (no class weight), the
+    reference and Keras' ``BinaryFocalCrossentropy(apply_class_balancing=True)`` to 0.25."""
+    logits, y = np.array([2.0, -1.0, 0.5]), np.array([1.0, 0.0, 1.0])
+    got = lb.run_jax(optax.losses.sigmoid_focal_loss, logits, y)
+    assert_same(got, lb.focal.value_and_grad(logits, y, alpha=None, reduction="none"))
+    weighted = lb.focal(logits, y, reduction="none")  # alpha = 0.25
+    np.testing.assert_allclose(weighted, got.value * np.where(y == 1, 0.25, 0.75), rtol=1e-12)
+
+
 # --- finite differences with every parameter -------------------------------------------
 
 @SETTINGS

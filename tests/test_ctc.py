@@ -1,7 +1,8 @@
-"""CTC: the reference against brute force, PyTorch, tf.nn.ctc_loss and Keras; bad input.
+"""CTC: the reference against brute force, PyTorch, tf.nn.ctc_loss, Keras and optax; bad input.
 
 The reference takes log-probabilities ``(N, T, C)``; PyTorch wants ``(T, N, C)`` and
-TensorFlow/Keras take logits, so the frameworks are compared through ``log_softmax``.
+TensorFlow/Keras/optax take logits, so the frameworks are compared through ``log_softmax``.
+optax takes paddings (1.0 on a padded frame or label) instead of lengths.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import lossbook as lb
-from compare import REDUCTIONS, SETTINGS, assert_gradient
+from compare import ON_TOP, REDUCTIONS, SETTINGS, assert_gradient, assert_same, run_optax
 from lossbook.numerics import through_log_softmax
 from lossbook.registry import KERAS
 from strategies import ctc_batches
@@ -234,6 +235,56 @@ def test_matches_keras_ctc(frameworks, pair, keras_reduction):
     expected = of_logits(ref, lp)
     np.testing.assert_allclose(got.value, expected.value, rtol=2e-5, atol=1e-5)
     np.testing.assert_allclose(got.grad, expected.grad, rtol=2e-5, atol=2e-5)
+
+
+def paddings(lengths: np.ndarray, size: int) -> np.ndarray:
+    """optax's paddings ``(N, size)``: 1.0 after each sequence's length, else 0.0."""
+    return (np.arange(size) >= lengths[:, None]).astype(np.float64)
+
+
+def run_optax_ctc(case, reduction: str = "none") -> lb.Result:
+    logits, targets, il, tl, blank = case
+    return run_optax(SPEC.optax, logits, paddings(il, logits.shape[1]), targets,
+                     paddings(tl, targets.shape[1]), params={"blank": blank},
+                     reduction=reduction)
+
+
+def padded_to(case, frames: int, labels: int):
+    """The case with its logits padded to ``frames`` frames (with ones) and its targets to
+    ``labels`` labels (with class 1): the lengths say what counts."""
+    logits, targets, il, tl, blank = case
+    logits = np.pad(logits, ((0, 0), (0, frames - logits.shape[1]), (0, 0)),
+                    constant_values=1.0)
+    targets = np.pad(targets, ((0, 0), (0, labels - targets.shape[1])), constant_values=1)
+    return logits, targets, il, tl, blank
+
+
+@SETTINGS
+@given(case=ctc_cases(), reduction=ON_TOP)
+def test_matches_optax_with_paddings(optax, case, reduction):
+    """optax.ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=...): its
+    ``jnp.mean`` on top is the mean over sequences (PyTorch's ``"mean"`` first divides by
+    the target lengths).  Padded to the largest drawn sizes, as optax is meant to be used
+    (one compiled shape per batch size and class count; padded frames get no gradient)."""
+    assume(feasible_case(case))  # see the next test
+    logits, targets, il, tl, blank = case = padded_to(case, frames=6, labels=4)
+    ref = lb.ctc.value_and_grad(log_softmax(logits), targets, input_lengths=il,
+                                target_lengths=tl, blank=blank, reduction=reduction)
+    assert_same(run_optax_ctc(case, reduction), of_logits(ref, logits))
+
+
+def test_optax_gives_a_large_finite_loss_where_no_alignment_exists(optax):
+    """optax approximates log 0 by ``log_epsilon=-1e5``
+    (optax/losses/_classification.py, ctc_loss_with_forward_probs): a target that needs more
+    frames than it has costs about 1e5 instead of PyTorch's inf (or 0 with
+    ``zero_infinity``, which optax does not have)."""
+    logits = lb.rng(0).normal(size=(2, 3, 3))
+    targets, tl = np.array([[1, 1, 2], [1, 2, 0]]), np.array([3, 2])  # 1, 1, 2 needs 4
+    case = (logits, targets, np.array([3, 3]), tl, 0)
+    ref = lb.ctc(log_softmax(logits), targets, target_lengths=tl, reduction="none")
+    got = run_optax_ctc(case)
+    assert ref[0] == np.inf and 1e4 < got.value[0] < 1e6
+    np.testing.assert_allclose(got.value[1], ref[1], rtol=1e-12)
 
 
 # --- bad input --------------------------------------------------------------------------

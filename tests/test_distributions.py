@@ -1,7 +1,9 @@
-"""Distributions and counts (chapter 06) against PyTorch and TensorFlow/Keras.
+"""Distributions and counts (chapter 06) against PyTorch, TensorFlow/Keras and optax.
 
 The frameworks disagree on the input space (PyTorch's KL takes log-probabilities, Keras'
-probabilities; PyTorch's Poisson NLL a log-rate by default, Keras' a rate) and Gaussian NLL
+probabilities; PyTorch's Poisson NLL a log-rate by default, Keras' a rate), on the shape
+of the KL (PyTorch: one term per element; Keras and optax: one KL per distribution; optax
+has one function per target space) and Gaussian NLL
 takes a variance as a third input, so the registry-driven tests cannot call them
 generically: the comparisons are here, values and gradients, property-based.
 """
@@ -18,10 +20,12 @@ from hypothesis import strategies as st
 
 import lossbook as lb
 from compare import (
+    ON_TOP,
     PROPERTIES,
     REDUCTIONS,
     SETTINGS,
     assert_gradient,
+    assert_matches_optax,
     assert_matches_pytorch,
     assert_same,
     keras_per_sample,
@@ -79,6 +83,24 @@ def test_kl_div_matches_keras_on_probabilities(frameworks, data):
     n_samples = log_q.size // log_q.shape[-1]
     ref = lb.kl_div.value_and_grad(log_q, p, reduction="sum").scaled(1.0 / n_samples)
     assert_same(got, ref)
+
+
+KL_OPTAX = [a for a in lb.REGISTRY["kl_div"].apis if a.framework.key == "optax"]
+
+
+@pytest.mark.parametrize("api", KL_OPTAX, ids=lambda a: a.name.rsplit(".", 1)[1])
+@SETTINGS
+@given(data=st.data(), reduction=ON_TOP)
+def test_kl_div_matches_optax(optax, api, data, reduction):
+    """optax sums over the last axis (one KL per distribution), so ``jnp.mean`` on top is
+    PyTorch's ``'batchmean'``; ``kl_divergence_with_log_targets`` is ``log_target=True``."""
+    log_q, p = data.draw(pairs("kl_div"))
+    if api.reference_params.get("log_target"):
+        p = np.log(np.maximum(p, 1e-3) / np.maximum(p, 1e-3).sum(axis=-1, keepdims=True))
+    got = assert_matches_optax("kl_div", api, log_q, p, reduction=reduction)
+    if reduction == "mean" and log_q.ndim == 2:
+        ref = lb.kl_div.value_and_grad(log_q, p, reduction="sum", **api.reference_params)
+        assert_same(got, batchmean(ref, log_q))
 
 
 def test_keras_kl_clips_zero_targets_to_epsilon(frameworks):

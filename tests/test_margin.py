@@ -93,6 +93,28 @@ def test_keras_categorical_hinge_differs_when_every_other_score_is_negative(fram
     assert lb.categorical_hinge(s2, y) == lb.categorical_hinge(s2, y, crammer_singer=True)
 
 
+def test_optax_multiclass_hinge_is_crammer_singer(optax):
+    """optax's ``multiclass_hinge_loss(scores, labels)`` takes class indices and the max
+    over the other classes only: 0 where Keras' (target entry read as 0) gives 0.5."""
+    s, y = np.array([[-2.0, -1.0, 0.5]]), np.array([2])
+    got = lb.run_jax(optax.losses.multiclass_hinge_loss, s, y)
+    assert float(got.value[0]) == 0.0 == lb.categorical_hinge(s, np.eye(3)[y],
+                                                              crammer_singer=True)
+    assert lb.categorical_hinge(s, np.eye(3)[y]) == 0.5
+
+
+def test_optax_hinge_takes_labels_as_they_are(optax):
+    """optax's ``hinge_loss`` is ``max(0, 1 - f y)`` for any ``y`` (no check, no
+    conversion): a 0 label costs 1 whatever the score, where Keras reads 0 as -1 and the
+    reference refuses it."""
+    f = np.array([-2.0, 0.5, 3.0])
+    got = lb.run_jax(optax.losses.hinge_loss, f, np.zeros(3))
+    np.testing.assert_array_equal(got.value, 1.0)
+    np.testing.assert_array_equal(got.grad, 0.0)
+    with pytest.raises(ValueError, match="target must"):
+        lb.hinge(f, np.zeros(3))
+
+
 @SETTINGS
 @given(data=signed_pairs(min_dims=2, labels=(0.0, 1.0)))
 def test_keras_hinge_converts_0_1_labels(frameworks, data):

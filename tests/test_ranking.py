@@ -1,4 +1,4 @@
-"""Ranking and similarity losses (chapter 05) against PyTorch and TensorFlow/Keras.
+"""Ranking and similarity losses (chapter 05) against PyTorch, TensorFlow/Keras and optax.
 
 Their references take the other inputs as a tuple target, ``lb.margin_ranking(x1, (x2, y))``,
 and return the gradient with respect to the first input, so the registry-driven tests
@@ -14,7 +14,16 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import lossbook as lb
-from compare import PROPERTIES, REDUCTIONS, SETTINGS, assert_matches_pytorch, assert_same
+from compare import (
+    ON_TOP,
+    PROPERTIES,
+    REDUCTIONS,
+    SETTINGS,
+    assert_matches_optax,
+    assert_matches_pytorch,
+    assert_same,
+    run_optax,
+)
 from strategies import pairs, params_for
 
 #: Compared with PyTorch here (tuple targets), not by the registry-driven tests.
@@ -55,6 +64,60 @@ def test_triplet_margin_matches_pytorch(frameworks, data, reduction):
         distance_function=distance, margin=params["margin"], swap=params["swap"],
         reduction=reduction)
     assert_same(lb.run_torch(with_distance, anchor, pos, neg), ref)
+
+
+def test_optax_cosine_similarity_of_a_zero_vector_is_nan_unless_epsilon(optax):
+    """optax divides by ``sqrt(max(|x|**2, epsilon))`` with ``epsilon=0`` by default
+    (optax/losses/_regression.py, cosine_similarity): a zero vector gives nan.  With
+    ``epsilon=1e-14`` it clamps the norm at 1e-7, as Keras does: then it is minus Keras'
+    loss, gradient included, also for a tiny vector."""
+    pred, target = np.array([[0.0, 0.0], [1e-9, 0.0]]), np.array([[1.0, 2.0], [3.0, 0.0]])
+    assert np.isnan(lb.run_jax(optax.losses.cosine_similarity, pred, target).value[0])
+    got = lb.run_jax(lambda p, t: -optax.losses.cosine_similarity(p, t, epsilon=1e-14),
+                     pred, target)
+    assert_same(got, lb.cosine_similarity.value_and_grad(pred, target, reduction="none"))
+
+
+TRIPLET_OPTAX = lb.REGISTRY["triplet_margin"].optax
+
+
+@SETTINGS
+@given(data=st.data(), reduction=ON_TOP, p=st.sampled_from([2.0, 4.0]))
+def test_triplet_margin_matches_optax_for_even_degrees_without_eps(optax, data, reduction,
+                                                                   p):
+    """optax's distance is ``(sum (x - y)**norm_degree + eps)**(1/norm_degree)``
+    (optax/losses/_self_supervised.py, triplet_margin_loss): no absolute value and eps
+    inside the root, so it is the reference's for even degrees and ``eps = 0`` only (see
+    the next test); it has no ``swap``."""
+    anchor, (pos, neg) = data.draw(pairs("triplet_margin"))
+    params = {**data.draw(params_for("triplet_margin")), "p": p, "eps": 0.0, "swap": False}
+    assert_matches_optax("triplet_margin", TRIPLET_OPTAX, anchor, (pos, neg),
+                         reduction=reduction, **params)
+
+
+def test_optax_triplet_distance_is_no_norm_for_odd_degrees_and_has_eps_inside(optax):
+    """Odd degrees: optax sums signed powers, so ``a - pos = (-1, 1)`` is at distance 0
+    (the p-norm: 2**(1/p)), and ``(-1, -1)`` at distance nan for degree 3 (a real root of
+    a negative number).  eps: ``d(x, x)`` is ``sqrt(eps)``, the reference's ``eps sqrt(D)``."""
+    anchor, neg = np.zeros((1, 2)), np.array([[-3.0, 0.0]])  # d(anchor, neg) = 3 for all p
+    for p in (1.0, 3.0):
+        params = {"p": p, "eps": 0.0, "margin": 4.0}
+        pos = np.array([[1.0, -1.0]])
+        got = run_optax(TRIPLET_OPTAX, anchor, pos, neg, params=params)
+        ref = lb.triplet_margin(anchor, (pos, neg), reduction="none", **params)
+        np.testing.assert_allclose(got.value, [0.0 - 3.0 + 4.0], rtol=1e-15)
+        np.testing.assert_allclose(ref, [2 ** (1 / p) - 3.0 + 4.0], rtol=1e-15)
+    got = run_optax(TRIPLET_OPTAX, anchor, np.ones((1, 2)), neg,
+                    params={"p": 3.0, "eps": 0.0, "margin": 4.0})
+    assert np.isnan(got.value[0])
+    x, far = np.array([[0.5, 0.5]]), np.array([[-0.5, 0.5]])  # pos = anchor, |a - neg| = 1
+    for eps in (1e-6, 1e-4):
+        got = run_optax(TRIPLET_OPTAX, x, x, far, params={"eps": eps})
+        np.testing.assert_allclose(got.value, [np.sqrt(eps) - np.sqrt(1.0 + eps) + 1.0],
+                                   rtol=1e-12)
+        ref = lb.triplet_margin(x, (x, far), eps=eps, reduction="none")
+        np.testing.assert_allclose(ref, [eps * np.sqrt(2) - np.hypot(1 + eps, eps) + 1.0],
+                                   rtol=1e-9)  # a difference of nearly equal numbers
 
 
 @pytest.mark.parametrize("p", [1.0, 2.0, 3.0])

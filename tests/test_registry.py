@@ -11,26 +11,47 @@ import pkgutil
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import lossbook
 import lossbook as lb
 from lossbook import conventions
-from lossbook.registry import FRAMEWORKS, KERAS, TORCH, resolve
-from lossbook.spec import Framework
+from lossbook.registry import FRAMEWORKS, KERAS, OPTAX, TORCH, resolve
+from lossbook.spec import TARGETS
 
 ROOT = Path(__file__).resolve().parent.parent
 APIS = [(s.key, api) for s in lb.REGISTRY.values() for api in s.apis]
 
 
-@pytest.mark.parametrize("key, api", APIS, ids=[f"{k}-{a.framework.key}" for k, a in APIS])
-def test_framework_name_exists_and_defaults_match(frameworks, key, api):
+IDS = [f"{k}-{a.framework.key}-{a.name.rsplit('.', 1)[1]}" for k, a in APIS]
+#: Parameters that a reference and its framework loss name alike but mean differently.
+SAME_NAME_OTHER_MEANING = {
+    ("adaptive_softmax", "torch.nn.AdaptiveLogSoftmaxWithLoss", "head_bias"),  # array, flag
+}
+
+
+@pytest.mark.parametrize("key, api", APIS, ids=IDS)
+def test_framework_name_exists_and_defaults_match(frameworks, optax, key, api):
     actual = api.actual_defaults()
     assert actual == api.defaults, f"{api.name}: registry says {api.defaults}, found {actual}"
     parameters = inspect.signature(resolve(api.name)).parameters
     assert set(api.params.values()) | set(api.fixed) <= set(parameters), api.name
-    assert set(api.params) <= set(lb.REGISTRY[key].reference.params), api.params
+    reference = lb.REGISTRY[key].reference
+    assert set(api.params) | set(api.reference_params) <= set(reference.params), api.params
+    assert api.target_as is None or api.target_as in TARGETS
+    if api.sums_last_axis:  # it sums over an axis that is the last one unless told
+        assert parameters["axis"].default == -1, api.name
+
+
+@pytest.mark.parametrize("key, api", APIS, ids=IDS)
+def test_a_reference_parameter_the_framework_also_takes_is_mapped(frameworks, optax, key,
+                                                                 api):
+    """A parameter both have by name is passed (a dropped mapping would leave the framework
+    at its default while the tests vary the reference's)."""
+    parameters = inspect.signature(resolve(api.name)).parameters
+    for name in set(lb.REGISTRY[key].reference.params) & set(parameters):
+        if (key, api.name, name) not in SAME_NAME_OTHER_MEANING:
+            assert name in api.params or name in api.reference_params, (api.name, name)
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS.values(), ids=lambda f: f.key)
@@ -43,6 +64,7 @@ def test_every_api_of_a_framework_defaults_to_its_default_reduction(framework):
 
 def test_reduction_names():
     assert all(name == ours for name, ours in TORCH.reductions.items())
+    assert all(name == ours for name, ours in OPTAX.reductions.items())  # jnp.sum, jnp.mean
     assert KERAS.reductions["sum_over_batch_size"] == "mean"
     assert KERAS.reductions["mean_with_sample_weight"] == "weighted_mean"
 
@@ -56,18 +78,6 @@ def test_keras_reduction_names_are_the_ones_keras_accepts(frameworks):
         standardize_reduction("weighted_mean")  # lossbook's name is not Keras'
 
 
-def test_a_framework_of_loss_functions_fits_the_same_description():
-    """A library whose losses are functions (e.g. optax) gets the same kind of entry: the
-    API binds the translated arguments, and the caller reduces."""
-    functions = Framework("functions", "loss functions", "lossbook.regression")
-    api = functions.api("huber", delta=1.0)
-    assert api.defaults == {"delta": 1.0}  # no reduction argument
-    loss = api.build({"delta": 0.5}, reduction="none")
-    pred, target = np.array([0.2, 3.0]), np.zeros(2)
-    np.testing.assert_array_equal(loss(pred, target),
-                                  lb.huber(pred, target, delta=0.5, reduction="none"))
-
-
 OTHER_APIS = sorted({(key, name) for s in lb.REGISTRY.values()
                      for key, name in s.others.items() if name.startswith("tf.")})
 
@@ -79,6 +89,42 @@ def test_tensorflow_names_in_the_conventions_table_exist(frameworks, column, tex
         assert callable(resolve(name.replace("tf.", "tensorflow.", 1))), name
 
 
+def test_optax_reductions_on_top_are_jax_numpy_functions(optax):
+    import jax.numpy as jnp
+
+    assert OPTAX.default_reduction is None  # its losses take no reduction argument
+    assert all(callable(getattr(jnp, name)) for name in OPTAX.reductions if name != "none")
+
+
+def test_optax_names_are_only_checked_entries():
+    """The optax column is the registry's optax APIs (checked and run by the tests): no
+    recorded, unchecked optax names."""
+    assert not [s.key for s in lb.REGISTRY.values() if "optax" in s.others]
+    assert {s.key for s in lb.REGISTRY.values() if s.optax} >= {"mse", "ctc", "kl_div"}
+
+
+def test_notes_say_how_an_api_differs_from_its_reference():
+    notes = {(s.key, a.name.rsplit(".", 1)[1]): a.notes() for s in lb.REGISTRY.values()
+             for a in s.apis}
+    assert notes["mse", "l2_loss"] == ["× 0.5"]
+    assert notes["categorical_hinge", "multiclass_hinge_loss"] == [
+        "class indices as target", "crammer_singer=True"]
+    assert notes["kl_div", "kl_divergence"] == ["sums over the last axis"]
+    assert notes["multilabel_soft_margin", "sigmoid_binary_cross_entropy"] == [
+        "then mean over the last axis"]
+    assert notes["mse", "MSELoss"] == []
+    names = dict(zip(conventions.names_table()[1],
+                     conventions.names_row(lb.REGISTRY["mse"]), strict=True))
+    assert names["optax"] == "squared_error; l2_loss (× 0.5)"
+
+
+def test_api_refuses_unknown_conversions():
+    with pytest.raises(ValueError, match="target_as must be one of"):
+        OPTAX.api("hinge_loss", target_as="signs")
+    with pytest.raises(ValueError, match="then must be"):
+        OPTAX.api("sigmoid_binary_cross_entropy", then="max")
+
+
 def test_every_other_library_and_framework_has_a_column():
     known = {k for keys in conventions.COLUMNS.values() for k in keys}
     assert {k for s in lb.REGISTRY.values() for k in s.others} <= known
@@ -88,6 +134,7 @@ def test_every_other_library_and_framework_has_a_column():
 def test_default_reductions_are_the_frameworks():
     assert conventions.DEFAULT_REDUCTION["PyTorch"].startswith('"mean"')
     assert conventions.DEFAULT_REDUCTION["Keras 3"].startswith('"sum_over_batch_size"')
+    assert conventions.DEFAULT_REDUCTION["optax"].startswith("none")
 
 
 # --- layers ----------------------------------------------------------------------------
@@ -168,6 +215,11 @@ def chapter_code(chapter: str) -> str:
     return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
 
 
+#: Frameworks whose calls the chapters do not show yet (issue 14, item 5: each chapter
+#: shows optax next to PyTorch and Keras); strict, so the entry goes once they do.
+NOT_YET_IN_CHAPTERS = {"optax"}
+
+
 @pytest.mark.parametrize("spec", lb.REGISTRY.values(), ids=lambda s: s.key)
 def test_chapter_uses_reference_and_framework_calls(spec):
     """Each registered loss appears in its chapter: the reference and the real framework API
@@ -175,8 +227,20 @@ def test_chapter_uses_reference_and_framework_calls(spec):
     code = chapter_code(spec.chapter)
     assert re.search(rf"\blb\.{spec.key}\b", code), f"lb.{spec.key} is not called"
     for api in spec.apis:
-        name = api.name.rsplit(".", 1)[1]
-        assert re.search(rf"\b{name}\b", code), f"{api.name} is not called in the chapter"
+        if api.framework.key not in NOT_YET_IN_CHAPTERS:
+            name = api.name.rsplit(".", 1)[1]
+            assert re.search(rf"\b{name}\b", code), f"{api.name} is not called in the chapter"
+
+
+OPTAX_APIS = [(k, a) for k, a in APIS if a.framework.key in NOT_YET_IN_CHAPTERS]
+
+
+@pytest.mark.parametrize("key, api", OPTAX_APIS,
+                         ids=[f"{k}-{a.name.rsplit('.', 1)[1]}" for k, a in OPTAX_APIS])
+@pytest.mark.xfail(strict=True, reason="chapters do not show optax yet (issue 14, item 5)")
+def test_chapter_calls_the_pending_framework_api(key, api):
+    name = api.name.rsplit(".", 1)[1]
+    assert re.search(rf"\boptax\.(losses\.)?{name}\b", chapter_code(lb.REGISTRY[key].chapter))
 
 
 def test_api_page_documents_every_reference():
