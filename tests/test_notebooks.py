@@ -128,8 +128,7 @@ PENDING = {
     ("01_foundations", "3.5"), ("02_regression", "-0.225"), ("02_regression", "0.025"),
     ("02_regression", "0.25"), ("02_regression", "1.2"), ("02_regression", "1.79"),
     ("03_probabilistic_classification", "-0.25"), ("03_probabilistic_classification", "0.75"),
-    ("03_probabilistic_classification", "16.118"), ("05_ranking_and_similarity", "1.7"),
-    ("06_distributions_and_counts", "13.12"), ("06_distributions_and_counts", "7.37"),
+    ("03_probabilistic_classification", "16.118"),
 }
 
 
@@ -231,7 +230,8 @@ SOLUTION = re.compile(r"^```+\{solution-start\} ([\w-]+)", re.M)
 #: Chapters 01-11 close with exercises; chapter 12 is the decision guide.
 EXERCISE_CHAPTERS = [p for p in CHAPTERS if p.stem < "12"]
 #: Chapters whose exercises are still to be written (the teaching pass empties this).
-EXERCISES_PENDING = {p.stem for p in EXERCISE_CHAPTERS}
+EXERCISES_PENDING = {p.stem for p in EXERCISE_CHAPTERS} - {
+    "05_ranking_and_similarity", "06_distributions_and_counts"}
 
 
 def exercises(nb: nbformat.NotebookNode) -> tuple[list[str], list[str], int]:
