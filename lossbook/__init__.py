@@ -18,7 +18,7 @@ from .classification import (
 )
 from .ctc import ctc, ctc_alignments, ctc_collapse
 from .data import line_with_outliers, regression_batch, rng
-from .distributions import gaussian_nll, kl_div, poisson_nll
+from .distributions import gaussian_nll, kl_div, poisson_nll, wasserstein
 from .environment import setup, torch_device
 from .fmt import Table, fmt, glue, show, table
 from .frameworks import adaptive_weights, run_jax, run_tf, run_torch
@@ -57,7 +57,7 @@ __all__ = [
     "Reliability", "expected_calibration_error", "reliability",
     "contrastive", "cosine_embedding", "cosine_similarity", "hinge_embedding",
     "margin_ranking", "triplet_margin",
-    "gaussian_nll", "kl_div", "poisson_nll",
+    "gaussian_nll", "kl_div", "poisson_nll", "wasserstein",
     "bce_with_logits", "binary_cross_entropy", "categorical_cross_entropy", "cross_entropy",
     "focal", "log_softmax", "nll", "sigmoid", "softmax",
     "categorical_hinge", "hinge", "multi_margin", "multilabel_margin",

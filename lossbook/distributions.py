@@ -4,6 +4,7 @@ KL divergence takes log-probabilities, as PyTorch's ``KLDivLoss`` does; the Pois
 Gaussian negative log-likelihoods score counts and real targets under a predicted rate or
 mean. ``gaussian_nll`` also needs a variance: it travels with the target as a tuple
 ``(target, var)``, and the gradient is with respect to the prediction (the mean) only.
+``wasserstein`` is the WGAN critic's loss on its scores of real and generated samples.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .inputs import (
     probabilities,
     same_shape,
     scalar,
+    signed_labels,
     sums_to_one,
 )
 from .reference import reference
@@ -130,3 +132,21 @@ def gaussian_nll(pred, target, *, full=False, eps=1e-6):
     e = pred - y
     loss = 0.5 * (np.log(v) + e * (e / v))  # e * e may overflow where e**2 / v does not
     return (loss + HALF_LOG_2PI if full else loss), e / v
+
+
+@reference(signed_labels)
+def wasserstein(pred, target):
+    """Wasserstein (WGAN critic) loss of critic scores ``pred`` with labels ``target`` in
+    {-1, 1}, -1 for a real sample and 1 for a generated one: ``l = target * pred``.
+
+    The mean over a batch of real samples plus the mean over a batch of generated ones is
+    the critic's loss ``mean f(generated) - mean f(real)``; minimised over 1-Lipschitz
+    critics it is ``-W1``, the Wasserstein-1 distance of the two samples (Kantorovich-
+    Rubinstein duality; Arjovsky et al., 2017). The generator's loss is its batch with
+    the real label, ``-mean f(generated)``. ``dl/dpred = target``.
+
+    Nothing bounds the loss from below: ``c f`` has ``c`` times the loss of ``f``, so the
+    critic needs a Lipschitz constraint (weight clipping, a gradient penalty), which is
+    not part of the loss.
+    """
+    return target * pred, target

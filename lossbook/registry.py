@@ -240,6 +240,8 @@ _DISTRIBUTIONS = [
               "Gluon": "PoissonNLLLoss(from_logits=True, compute_full=False)"}),
     LossSpec(distributions.gaussian_nll, "Gaussian negative log-likelihood", DISTRIBUTIONS,
              (TORCH.api("GaussianNLLLoss", full=False, eps=1e-6),)),
+    # No framework has it (PyTorch, Keras, optax): the critic objective is written out.
+    LossSpec(distributions.wasserstein, "Wasserstein (WGAN critic)", DISTRIBUTIONS, ()),
 ]
 
 # --- 08 large vocabularies ----------------------------------------------------------------

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import lossbook as lb
 from compare import (
@@ -35,7 +36,7 @@ from strategies import pairs, params_for
 
 #: Compared with the frameworks here (their input spaces differ), not by the
 #: registry-driven tests.
-COVERS = ("kl_div", "poisson_nll", "gaussian_nll")
+COVERS = ("kl_div", "poisson_nll", "gaussian_nll", "wasserstein")
 
 
 def batchmean(ref: lb.Result, pred: np.ndarray) -> lb.Result:
@@ -306,3 +307,108 @@ def test_gaussian_nll_matches_the_loss_written_in_tensorflow(frameworks, data):
 
     assert_same(lb.run_tf(gaussian_nll_tf, mean, y, np.array(var_b)),
                 lb.gaussian_nll.value_and_grad(mean, (y, var), reduction="none", **params))
+
+
+# --- Wasserstein (WGAN critic) ----------------------------------------------------------
+# No framework ships it: the comparisons are with the critic objective as written in
+# PyTorch, Keras and JAX, ``mean(y * f)`` with y = -1 for real and 1 for generated.
+
+@st.composite
+def critic_scores(draw, min_dims: int = 1):
+    """Critic scores and labels in {-1, 1} of one shape."""
+    shape = draw(hnp.array_shapes(min_dims=min_dims, max_dims=3, min_side=1, max_side=4))
+    return (draw(hnp.arrays(np.float64, shape, elements=st.floats(-50.0, 50.0))),
+            draw(hnp.arrays(np.float64, shape, elements=st.sampled_from([-1.0, 1.0]))))
+
+
+@SETTINGS
+@given(pair=critic_scores(), reduction=REDUCTIONS)
+def test_wasserstein_matches_the_critic_objective_in_each_framework(frameworks, pair,
+                                                                    reduction):
+    torch, keras = frameworks
+    import jax.numpy as jnp
+
+    f, y = pair
+    reduce = {"mean": "mean", "sum": "sum", "none": None}[reduction]
+    ref = lb.wasserstein.value_and_grad(f, y, reduction=reduction)
+    torch_reduce = {"mean": torch.mean, "sum": torch.sum, "none": lambda x: x}[reduction]
+    assert_same(lb.run_torch(lambda s, t: torch_reduce(t * s), f, y), ref)
+    keras_reduce = getattr(keras.ops, reduce) if reduce else (lambda x: x)
+    assert_same(lb.run_tf(lambda s, t: keras_reduce(t * s), f, y), ref)
+    jax_reduce = getattr(jnp, reduce) if reduce else (lambda x: x)
+    assert_same(lb.run_jax(lambda s, t: jax_reduce(t * s), f, y), ref)
+
+
+@PROPERTIES
+@given(critic_scores(), st.sampled_from(lb.REDUCTIONS))
+def test_wasserstein_gradient(pair, reduction):
+    f, y = pair
+    weight = np.linspace(0.5, 2.0, f.size).reshape(f.shape)
+    assert_gradient(lb.wasserstein, f, y, reduction=reduction, weight=weight)
+
+
+SAMPLES = hnp.arrays(np.float64, st.integers(1, 12), elements=st.floats(-5.0, 5.0))
+
+
+def critic_loss(critic, real: np.ndarray, fake: np.ndarray) -> float:
+    """``mean f(fake) - mean f(real)``: the two batches with their labels."""
+    return (lb.wasserstein(critic(real), -np.ones_like(real))
+            + lb.wasserstein(critic(fake), np.ones_like(fake)))
+
+
+def w1(real: np.ndarray, fake: np.ndarray) -> float:
+    """Wasserstein-1 distance of two samples of one size: sorted values, paired."""
+    return float(np.mean(np.abs(np.sort(real) - np.sort(fake))))
+
+
+def optimal_critic(real: np.ndarray, fake: np.ndarray):
+    """A 1-Lipschitz critic with slope sign(F_fake - F_real) between the sample points,
+    which attains the supremum of mean f(real) - mean f(fake) (in one dimension)."""
+    knots = np.unique(np.concatenate([real, fake]))
+    gap = (np.searchsorted(np.sort(fake), knots[:-1], side="right")
+           - np.searchsorted(np.sort(real), knots[:-1], side="right"))
+    values = np.concatenate([[0.0], np.cumsum(np.sign(gap) * np.diff(knots))])
+    return lambda x: np.interp(x, knots, values)
+
+
+@PROPERTIES
+@given(data=st.data())
+def test_wasserstein_critic_loss_is_minus_w1_at_best_and_at_least_that(data):
+    """Kantorovich-Rubinstein in one dimension: over 1-Lipschitz critics, the critic loss
+    is never below -W1, and the best critic reaches it."""
+    real = data.draw(SAMPLES)
+    fake = data.draw(hnp.arrays(np.float64, real.shape, elements=st.floats(-5.0, 5.0)))
+    distance = w1(real, fake)
+    best = critic_loss(optimal_critic(real, fake), real, fake)
+    assert best == pytest.approx(-distance, abs=1e-9)
+    a = data.draw(st.floats(-1.0, 1.0))
+    c = data.draw(st.floats(-5.0, 5.0))
+    b = (1.0 - abs(a)) * data.draw(st.floats(-1.0, 1.0))  # |a| + |b| <= 1: 1-Lipschitz
+    assert critic_loss(lambda x: a * x + b * np.abs(x - c), real, fake) >= -distance - 1e-9
+
+
+@PROPERTIES
+@given(SAMPLES, st.floats(-10.0, 10.0), st.floats(0.5, 100.0))
+def test_wasserstein_ignores_a_constant_and_scales_with_the_critic(real, shift, scale):
+    """With one batch of each, adding a constant to the critic changes nothing, and a
+    critic scaled by c has c times the loss: unbounded below without a constraint."""
+    fake = real[::-1] - 1.0
+    base = critic_loss(np.tanh, real, fake)
+    assert critic_loss(lambda x: np.tanh(x) + shift, real, fake) == pytest.approx(
+        base, abs=1e-9)
+    assert critic_loss(lambda x: scale * np.tanh(x), real, fake) == pytest.approx(
+        scale * base, rel=1e-12, abs=1e-12)
+    balanced = lb.wasserstein(np.tanh(np.concatenate([real, fake])),
+                              np.repeat([-1.0, 1.0], real.size))
+    assert balanced == pytest.approx(base / 2, abs=1e-12)  # one batch of both: half
+
+
+def test_wasserstein_known_values_and_bad_labels():
+    f = np.array([2.0, 0.5, -1.0, 1.0])
+    y = np.array([-1.0, -1.0, 1.0, 1.0])
+    assert lb.wasserstein(f, y) == pytest.approx((-2.0 - 0.5 - 1.0 + 1.0) / 4)
+    np.testing.assert_array_equal(lb.wasserstein.value_and_grad(f, y).grad, y / 4)
+    with pytest.raises(ValueError, match=r"target must take only the values \{-1, 1\}, got 0"):
+        lb.wasserstein(f, np.array([0.0, 1.0, 0.0, 1.0]))
+    with pytest.raises(ValueError, match="pred and target must have the same shape"):
+        lb.wasserstein(f, y[:2])
