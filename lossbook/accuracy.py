@@ -90,6 +90,7 @@ CASES: list[Case] = [
     _case("bce_with_logits", "x=1e-10, y=1", [1e-10], [1.0]),
     _case("bce_with_logits", "x=20, y=0.3, pos_weight=3", [20.0], [0.3],
           pos_weight=[3.0]),
+    _case("bce_with_logits", "x=30, y=1-1e-7 (soft label)", [30.0], [1.0 - 1e-7]),
     _case("binary_cross_entropy", "p=1e-12, y=0 (tiny loss)", [1e-12], [0.0]),
     _case("binary_cross_entropy", "p=1e-8, y=1", [1e-8], [1.0]),
     _case("binary_cross_entropy", "p=1e-30, y=1", [1e-30], [1.0]),
