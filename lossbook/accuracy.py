@@ -3,9 +3,9 @@
 A :class:`Case` is one sample of one loss at an input where naive arithmetic fails
 (extreme logits, probabilities next to 0 or 1, huge, tiny and nearly equal inputs,
 tiny vectors, large counts).  :func:`study` evaluates the ``lossbook`` reference
-(float64), PyTorch and TensorFlow/Keras (float64 and float32) on every case, values and
-gradients, and scores each against the ground truth of :mod:`lossbook.truth`: the
-mathematical loss, computed with ``mpmath`` from the exact binary inputs.
+(float64), PyTorch, TensorFlow/Keras and JAX/optax (float64 and float32) on every case,
+values and gradients, and scores each against the ground truth of :mod:`lossbook.truth`:
+the mathematical loss, computed with ``mpmath`` from the exact binary inputs.
 
 Three things are kept apart:
 
@@ -21,7 +21,7 @@ Three things are kept apart:
 
 PyTorch runs on the CPU here, whatever :func:`lossbook.environment.torch_device` says, so
 that the table is the same on every machine (CUDA's ``exp`` and ``log`` may round
-differently in the last bit).
+differently in the last bit); TensorFlow and JAX run on the CPU anyway.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import numpy as np
 
 from . import truth
 from .fmt import Table, table
+from .frameworks import run_jax
 from .registry import REGISTRY
 from .spec import resolve
 
@@ -42,8 +43,10 @@ IMPLEMENTATIONS = {
     "lossbook": ("lossbook", "float64"),
     "torch64": ("torch", "float64"),
     "tf64": ("tf", "float64"),
+    "jax64": ("jax", "float64"),
     "torch32": ("torch", "float32"),
     "tf32": ("tf", "float32"),
+    "jax32": ("jax", "float32"),
 }
 
 #: Relative errors up to this size are round-off ("ok").
@@ -87,6 +90,7 @@ CASES: list[Case] = [
     _case("bce_with_logits", "x=1e-10, y=1", [1e-10], [1.0]),
     _case("bce_with_logits", "x=20, y=0.3, pos_weight=3", [20.0], [0.3],
           pos_weight=[3.0]),
+    _case("bce_with_logits", "x=30, y=1-1e-7 (soft label)", [30.0], [1.0 - 1e-7]),
     _case("binary_cross_entropy", "p=1e-12, y=0 (tiny loss)", [1e-12], [0.0]),
     _case("binary_cross_entropy", "p=1e-8, y=1", [1e-8], [1.0]),
     _case("binary_cross_entropy", "p=1e-30, y=1", [1e-30], [1.0]),
@@ -280,12 +284,43 @@ def tf_run(case: Case, dtype: str) -> Computed | None:
     return Computed(float(out), np.ravel(grad.numpy()).astype(np.float64))
 
 
+def _optax(name: str):
+    import optax
+
+    return getattr(optax.losses, name)
+
+
+#: The optax loss of each registry key it has, as the study calls it: prediction first,
+#: one value per sample (optax does not reduce).  optax 0.2.8 has no loss on
+#: probabilities (BCE), no MSLE, Poisson, Gaussian or cosine embedding loss, and no
+#: ``pos_weight``.
+OPTAX = {
+    "bce_with_logits": lambda x, y: _optax("sigmoid_binary_cross_entropy")(x, y),
+    "soft_margin": lambda f, y: _optax("sigmoid_binary_cross_entropy")(f, (1 + y) / 2),
+    "cross_entropy": lambda x, y: _optax("softmax_cross_entropy_with_integer_labels")(x, y),
+    "categorical_cross_entropy": lambda x, y: _optax("softmax_cross_entropy")(x, y),
+    "mse": lambda x, y: _optax("squared_error")(x, y),
+    "huber": lambda x, y: _optax("huber_loss")(x, y, delta=1.0),
+    "log_cosh": lambda x, y: _optax("log_cosh")(x, y),
+    "cosine_similarity": lambda x, y: -_optax("cosine_similarity")(x, y),  # Keras' sign
+}
+
+
+def jax_run(case: Case, dtype: str) -> Computed | None:
+    """optax's loss of ``case`` (:data:`OPTAX`) in ``dtype`` with ``jax.value_and_grad``
+    of its sum, on the CPU; ``None`` when optax has no such loss."""
+    if case.key not in OPTAX or case.params:  # e.g. pos_weight: optax has none
+        return None
+    r = run_jax(OPTAX[case.key], _cast(case.pred, dtype), _cast(case.target, dtype),
+                dtype=dtype)
+    return Computed(float(np.sum(r.value)), np.ravel(r.grad).astype(np.float64))
+
+
 def run(case: Case, implementation: str) -> Computed | None:
     """``case`` under one of :data:`IMPLEMENTATIONS` (``None``: no such loss)."""
     library, dtype = IMPLEMENTATIONS[implementation]
-    if library == "lossbook":
-        return lossbook_run(case)
-    return torch_run(case, dtype) if library == "torch" else tf_run(case, dtype)
+    runs = {"torch": torch_run, "tf": tf_run, "jax": jax_run}
+    return lossbook_run(case) if library == "lossbook" else runs[library](case, dtype)
 
 
 def value(case: Case, implementation: str) -> float | None:

@@ -56,6 +56,7 @@ HIDDEN_GUARDS: dict[str, dict[str, dict]] = {
         "msle": {"floor": 1e-7},
         "cosine_similarity": {"norm_floor": 1e-7},
     },
+    "jax": {},  # optax's cosine_similarity floors the norms at epsilon, 0 by default
 }
 
 

@@ -123,9 +123,6 @@ DECIMAL = re.compile(r"(?<![\w.])-?\d+\.\d+(?![\w.])")
 NOT_PROSE = [r"\$\$.*?\$\$", r"```.*?```", r"\{[\w:-]+\}`[^`]*`", r"`[^`]*`", r"\]\([^)]*\)"]
 #: Hand-typed numbers that may stay, as (chapter, number).
 ALLOWED: set[tuple[str, str]] = set()
-#: Found when this test was written; each is to be glued or asserted (issue 11), then removed.
-PENDING = {
-}
 
 
 def typed_numbers(nb: nbformat.NotebookNode) -> list[tuple[int, str, str]]:
@@ -164,7 +161,7 @@ def typed_numbers(nb: nbformat.NotebookNode) -> list[tuple[int, str, str]]:
 def test_prose_does_not_retype_printed_numbers(path):
     """Numbers in sentences come from the computation (myst-nb glue), not from the keyboard."""
     found = [f for f in typed_numbers(load(path))
-             if (path.stem, f[1]) not in ALLOWED | PENDING]
+             if (path.stem, f[1]) not in ALLOWED]
     assert not found, "glue these numbers instead of typing them: " + "; ".join(
         f"cell {i}: {typed} (printed {printed})" for i, typed, printed in found)
 
@@ -225,12 +222,6 @@ EXERCISE = re.compile(r"^```+\{exercise\}[^\n]*\n:label: ([\w-]+)", re.M)
 SOLUTION = re.compile(r"^```+\{solution-start\} ([\w-]+)", re.M)
 #: Chapters 01-11 close with exercises; chapter 12 is the decision guide.
 EXERCISE_CHAPTERS = [p for p in CHAPTERS if p.stem < "12"]
-#: Chapters whose exercises are still to be written (the teaching pass empties this).
-EXERCISES_PENDING = {p.stem for p in EXERCISE_CHAPTERS} - {
-    "01_foundations", "02_regression", "03_probabilistic_classification",
-    "04_margin_classification", "05_ranking_and_similarity", "06_distributions_and_counts",
-    "07_sequences_ctc", "08_large_vocabularies", "10_conventions",
-}
 
 
 def exercises(nb: nbformat.NotebookNode) -> tuple[list[str], list[str], int]:
@@ -249,8 +240,6 @@ def exercises(nb: nbformat.NotebookNode) -> tuple[list[str], list[str], int]:
 
 @pytest.mark.parametrize("path", EXERCISE_CHAPTERS, ids=lambda p: p.stem)
 def test_chapter_closes_with_exercises_and_solutions(path):
-    if path.stem in EXERCISES_PENDING:
-        pytest.xfail("exercises not written yet")
     nb = load(path)
     found, solved, _ = exercises(nb)
     assert 3 <= len(found) <= 5, f"3 to 5 exercises, got {len(found)}"
