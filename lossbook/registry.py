@@ -63,30 +63,38 @@ DEFAULT_REDUCTION = {
 REGRESSION = "02_regression"
 _REGRESSION = [
     LossSpec(regression.l1, "L1 / mean absolute error", REGRESSION,
+             "regression-l1",
              (TORCH.api("L1Loss"), KERAS.api("MeanAbsoluteError")),
              {"TF1": "tf.compat.v1.losses.absolute_difference", "Flux": "mae",
               "Gluon": "L1Loss"}),
     LossSpec(regression.mse, "Mean squared error", REGRESSION,
+             "regression-mse",
              (TORCH.api("MSELoss"), KERAS.api("MeanSquaredError"),
               OPTAX.api("squared_error"), OPTAX.api("l2_loss", scale=0.5)),
              {"TF1": "tf.compat.v1.losses.mean_squared_error", "Flux": "mse",
               "Gluon": "L2Loss (half of it)"}),
     LossSpec(regression.huber, "Huber", REGRESSION,
+             "regression-huber",
              (TORCH.api("HuberLoss", delta=1.0), KERAS.api("Huber", delta=1.0),
               OPTAX.api("huber_loss", delta=1.0)),
              {"TF1": "tf.compat.v1.losses.huber_loss(delta=1.0)",
               "Flux": "huber_loss(delta=1)"}),
     LossSpec(regression.smooth_l1, "Smooth L1", REGRESSION,
+             "regression-huber",
              (TORCH.api("SmoothL1Loss", beta=1.0),),
              {"Gluon": "HuberLoss(rho=1) (named Huber, computes Smooth L1)"}),
     LossSpec(regression.log_cosh, "log-cosh", REGRESSION,
+             "regression-log-cosh",
              (KERAS.api("LogCosh"), OPTAX.api("log_cosh"))),
     LossSpec(regression.mape, "Mean absolute percentage error", REGRESSION,
+             "regression-mape",
              (KERAS.api("MeanAbsolutePercentageError"),)),
     LossSpec(regression.msle, "Mean squared logarithmic error", REGRESSION,
+             "regression-msle",
              (KERAS.api("MeanSquaredLogarithmicError"),),
              {"Flux": "msle (no +1: (log((ŷ+ε)/(y+ε)))²)"}),
-    LossSpec(regression.pinball, "Quantile (pinball)", REGRESSION, (),
+    LossSpec(regression.pinball, "Quantile (pinball)", REGRESSION,
+             "regression-pinball", (),
              {"TF Addons": "tfa.losses.PinballLoss(tau=0.5) (not in Keras 3)"}),
 ]
 
@@ -96,6 +104,7 @@ CLASSIFICATION = "03_probabilistic_classification"
 _CLASSIFICATION = [
     LossSpec(classification.nll, "Negative log-likelihood (log-probabilities, class indices)",
              CLASSIFICATION,
+             "probabilistic-nll",
              (TORCH.api("NLLLoss", weight=None, ignore_index=-100,
                         params={"class_weight": "weight", "ignore_index": "ignore_index"}),),
              # optax: softmax_cross_entropy_with_integer_labels on log-probabilities has
@@ -103,6 +112,7 @@ _CLASSIFICATION = [
              {"Gluon": "SoftmaxCrossEntropyLoss(from_logits=True) (input = log-probabilities)"}),
     LossSpec(classification.cross_entropy,
              "Cross-entropy with class indices (sparse categorical)", CLASSIFICATION,
+             "probabilistic-cross-entropy",
              (TORCH.api("CrossEntropyLoss", weight=None, ignore_index=-100, label_smoothing=0.0,
                         params={"class_weight": "weight", "ignore_index": "ignore_index",
                                 "label_smoothing": "label_smoothing"}),
@@ -114,6 +124,7 @@ _CLASSIFICATION = [
               "Gluon": "SoftmaxCrossEntropyLoss()"}),
     LossSpec(classification.categorical_cross_entropy, "Cross-entropy with probability targets",
              CLASSIFICATION,
+             "probabilistic-probability-targets",
              (TORCH.api("CrossEntropyLoss", weight=None, label_smoothing=0.0,
                         params={"class_weight": "weight", "label_smoothing": "label_smoothing"}),
               KERAS.api("CategoricalCrossentropy", label_smoothing=0.0,
@@ -123,11 +134,13 @@ _CLASSIFICATION = [
               "TF1": "tf.compat.v1.losses.softmax_cross_entropy", "Flux": "logitcrossentropy",
               "Gluon": "SoftmaxCrossEntropyLoss(sparse_label=False)"}),
     LossSpec(classification.binary_cross_entropy, "Binary cross-entropy on probabilities",
-             CLASSIFICATION, (TORCH.api("BCELoss"), KERAS.api("BinaryCrossentropy")),
+             CLASSIFICATION,
+             "probabilistic-bce", (TORCH.api("BCELoss"), KERAS.api("BinaryCrossentropy")),
              {"TF1": "tf.compat.v1.losses.log_loss(epsilon=1e-7)",
               "Flux": "binarycrossentropy", "Gluon": "SigmoidBCELoss(from_sigmoid=True)"}),
     LossSpec(classification.bce_with_logits, "Binary cross-entropy with logits",
              CLASSIFICATION,
+             "probabilistic-bce-logits",
              (TORCH.api("BCEWithLogitsLoss", params={"pos_weight": "pos_weight"}),
               KERAS.api("BinaryCrossentropy", fixed={"from_logits": True}),
               OPTAX.api("sigmoid_binary_cross_entropy")),
@@ -136,6 +149,7 @@ _CLASSIFICATION = [
               "Flux": "logitbinarycrossentropy",
               "Gluon": "SigmoidBCELoss()"}),
     LossSpec(classification.focal, "Sigmoid focal loss", CLASSIFICATION,
+             "probabilistic-focal",
              (KERAS.api("BinaryFocalCrossentropy", alpha=0.25, gamma=2.0,
                         fixed={"from_logits": True, "apply_class_balancing": True}),
               OPTAX.api("sigmoid_focal_loss", alpha=None, gamma=2.0)),
@@ -147,25 +161,32 @@ _CLASSIFICATION = [
 
 MARGIN = "04_margin_classification"
 _MARGIN = [
-    LossSpec(margin.hinge, "Hinge", MARGIN, (KERAS.api("Hinge"), OPTAX.api("hinge_loss")),
+    LossSpec(margin.hinge, "Hinge", MARGIN,
+             "margin-hinge", (KERAS.api("Hinge"), OPTAX.api("hinge_loss")),
              {"TF1": "tf.compat.v1.losses.hinge_loss (0/1 labels)", "Flux": "hinge_loss (±1)",
               "Gluon": "HingeLoss(margin=1)"}),
-    LossSpec(margin.squared_hinge, "Squared hinge", MARGIN, (KERAS.api("SquaredHinge"),),
+    LossSpec(margin.squared_hinge, "Squared hinge", MARGIN,
+             "margin-squared-hinge", (KERAS.api("SquaredHinge"),),
              {"Flux": "squared_hinge_loss", "Gluon": "SquaredHingeLoss(margin=1)"}),
     LossSpec(margin.soft_margin, "Soft margin (logistic, ±1 labels)", MARGIN,
+             "margin-soft-margin",
              (TORCH.api("SoftMarginLoss"),
               OPTAX.api("sigmoid_binary_cross_entropy", target_as="0/1 labels")),
              {"Gluon": "LogisticLoss(label_format='signed')"}),
     LossSpec(margin.categorical_hinge, "Categorical hinge (Keras; Crammer–Singer option)",
-             MARGIN, (KERAS.api("CategoricalHinge"),
+             MARGIN,
+             "margin-categorical-hinge", (KERAS.api("CategoricalHinge"),
                       OPTAX.api("multiclass_hinge_loss", target_as="class indices",
                                 reference_params={"crammer_singer": True}))),
     LossSpec(margin.multi_margin, "Multi-class margin", MARGIN,
+             "margin-multi-margin",
              (TORCH.api("MultiMarginLoss", p=1, margin=1.0, weight=None,
                         params={"p": "p", "margin": "margin", "class_weight": "weight"}),)),
     LossSpec(margin.multilabel_margin, "Multi-label margin", MARGIN,
+             "margin-multilabel-margin",
              (TORCH.api("MultiLabelMarginLoss"),)),
     LossSpec(margin.multilabel_soft_margin, "Multi-label soft margin", MARGIN,
+             "margin-multilabel-soft-margin",
              (TORCH.api("MultiLabelSoftMarginLoss", weight=None,
                         params={"class_weight": "weight"}),
               KERAS.api("BinaryCrossentropy", fixed={"from_logits": True}),
@@ -178,18 +199,23 @@ _MARGIN = [
 RANKING = "05_ranking_and_similarity"
 _RANKING = [
     LossSpec(ranking.margin_ranking, "Margin ranking", RANKING,
+             "ranking-margin-ranking",
              (TORCH.api("MarginRankingLoss", margin=0.0),)),
     LossSpec(ranking.hinge_embedding, "Hinge embedding", RANKING,
+             "ranking-hinge-embedding",
              (TORCH.api("HingeEmbeddingLoss", margin=1.0),)),
     LossSpec(ranking.cosine_embedding, "Cosine embedding", RANKING,
+             "ranking-cosine-embedding",
              (TORCH.api("CosineEmbeddingLoss", margin=0.0),),
              {"Gluon": "CosineEmbeddingLoss(margin=0)"}),
     LossSpec(ranking.cosine_similarity, "Cosine similarity (Keras: −cos)", RANKING,
+             "ranking-cosine-similarity",
              (KERAS.api("CosineSimilarity", axis=-1, params={}),
               OPTAX.api("cosine_similarity", epsilon=0.0, params={}, scale=-1.0)),
              {"TF1": "tf.compat.v1.losses.cosine_distance (1 − Σ y·ŷ, unit inputs)",
               "PyTorch": "F.cosine_similarity (+cos, not a loss)"}),
     LossSpec(ranking.triplet_margin, "Triplet margin", RANKING,
+             "ranking-triplet",
              (TORCH.api("TripletMarginLoss", margin=1.0, p=2.0, eps=1e-6, swap=False),
               # optax: (sum (a - p)**norm_degree + eps)**(1 / norm_degree), no |.|, eps
               # inside the root: the reference's distance for an even p and eps = 0 only
@@ -198,7 +224,8 @@ _RANKING = [
              {"PyTorch": "TripletMarginWithDistanceLoss(distance_function=None, margin=1.0, "
                          "swap=False)",
               "Gluon": "TripletLoss(margin=1) (squared distances)"}),
-    LossSpec(ranking.contrastive, "Contrastive (pairs)", RANKING, (),
+    LossSpec(ranking.contrastive, "Contrastive (pairs)", RANKING,
+             "ranking-contrastive", (),
              {"TF Addons": "tfa.losses.ContrastiveLoss(margin=1.0) (y = 1: similar; "
                            "not in Keras 3)",
               "Flux": "siamese_contrastive_loss(margin=1) (y = 1: dissimilar)"}),
@@ -208,6 +235,7 @@ _RANKING = [
 
 _CTC = [
     LossSpec(ctc, "Connectionist temporal classification (CTC)", "07_sequences_ctc",
+             "ctc-loss",
              (TORCH.api("CTCLoss", blank=0, zero_infinity=False), KERAS.api("CTC"),
               # ctc_loss(logits, logit_paddings, labels, label_paddings): paddings 1.0
               # where a frame or label is padding, instead of lengths
@@ -226,6 +254,7 @@ _CTC = [
 DISTRIBUTIONS = "06_distributions_and_counts"
 _DISTRIBUTIONS = [
     LossSpec(distributions.kl_div, "Kullback–Leibler divergence", DISTRIBUTIONS,
+             "distributions-kl",
              (TORCH.api("KLDivLoss", log_target=False), KERAS.api("KLDivergence"),
               OPTAX.api("kl_divergence", sums_last_axis=True),
               OPTAX.api("kl_divergence_with_log_targets", sums_last_axis=True,
@@ -233,15 +262,18 @@ _DISTRIBUTIONS = [
              {"Flux": "kldivergence(ŷ, y) (probabilities)",
               "Gluon": "KLDivLoss(from_logits=True) (log-probabilities)"}),
     LossSpec(distributions.poisson_nll, "Poisson negative log-likelihood", DISTRIBUTIONS,
+             "distributions-poisson",
              (TORCH.api("PoissonNLLLoss", log_input=True, full=False, eps=1e-8),
               KERAS.api("Poisson")),
              {"TF": "tf.nn.log_poisson_loss(targets, log_input, compute_full_loss=False)",
               "Flux": "poisson_loss(ŷ, y) (rate)",
               "Gluon": "PoissonNLLLoss(from_logits=True, compute_full=False)"}),
     LossSpec(distributions.gaussian_nll, "Gaussian negative log-likelihood", DISTRIBUTIONS,
+             "distributions-gaussian",
              (TORCH.api("GaussianNLLLoss", full=False, eps=1e-6),)),
     # No framework has it (PyTorch, Keras, optax): the critic objective is written out.
-    LossSpec(distributions.wasserstein, "Wasserstein (WGAN critic)", DISTRIBUTIONS, ()),
+    LossSpec(distributions.wasserstein, "Wasserstein (WGAN critic)", DISTRIBUTIONS,
+             "distributions-wasserstein", ()),
 ]
 
 # --- 08 large vocabularies ----------------------------------------------------------------
@@ -249,6 +281,7 @@ _DISTRIBUTIONS = [
 _ADAPTIVE = [
     LossSpec(adaptive.adaptive_softmax, "Adaptive softmax (negative log-likelihood)",
              "08_large_vocabularies",
+             "large-vocab-factoring",
              # TF has no built-in (tf.nn.sampled_softmax_loss only samples)
              (TORCH.api("AdaptiveLogSoftmaxWithLoss", div_value=4.0, head_bias=False,
                         params={}, reduces=False),)),

@@ -33,9 +33,34 @@ def mse(pred, target):
 
 @reference(same_shape)
 def huber(pred, target, *, delta=1.0):
-    """Huber loss: ``l = e**2 / 2`` if ``|e| <= delta``, else ``delta * (|e| - delta / 2)``.
+    r"""Huber loss: quadratic for small residuals, linear beyond ``delta``.
 
-    ``dl/dpred = clip(e, -delta, delta)``.  ``delta > 0``.
+    .. math::
+
+       \ell(e) = \begin{cases} \tfrac12 e^2 & \lvert e \rvert \le \delta \\
+       \delta \left(\lvert e \rvert - \tfrac12 \delta\right) & \text{otherwise}
+       \end{cases}, \qquad e = \hat y - y
+
+    Parameters
+    ----------
+    pred, target : array_like
+        Predictions :math:`\hat y` and targets :math:`y`, the same shape (any).
+    delta : float, default 1.0
+        Where the quadratic part ends, :math:`\delta > 0`.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per element (``pred``'s
+        shape).
+
+    Gradient
+    --------
+    :math:`\partial \ell / \partial \hat y = \operatorname{clip}(e, -\delta, \delta)`.
+
+    Notes
+    -----
+    The quadratic part is computed on ``min(|e|, delta)``: a huge residual is never squared.
     """
     delta = scalar("delta", delta, low=0.0, low_open=True)
     e = pred - target

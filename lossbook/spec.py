@@ -135,12 +135,14 @@ class Api:
 
 @dataclass(frozen=True)
 class LossSpec:
-    """One loss: its reference, title, chapter, framework APIs, and its names in libraries
-    that are only recorded (``others``: library -> name and convention)."""
+    """One loss: its reference, title, chapter, the label of the section that derives it,
+    framework APIs, and its names in libraries that are only recorded (``others``: library
+    -> name and convention)."""
 
     reference: Reference
     title: str
     chapter: str
+    section: str
     apis: tuple[Api, ...] = ()
     others: dict[str, str] = field(default_factory=dict)
 
