@@ -331,6 +331,22 @@ def drawer_problems(page, phone: bool) -> list[str]:
     return problems
 
 
+def solution_problems(page) -> list[str]:
+    """Every exercise's solution is closed until a click on its button, then shows."""
+    problems = []
+    solutions = page.locator("div.solution")
+    for i in range(solutions.count()):
+        solution = solutions.nth(i)
+        body = solution.locator(":scope > :not(.admonition-title)")
+        if not body.count() or body.first.is_visible():
+            problems.append(f"solution {i + 1} is open before a click")
+            continue
+        solution.locator("button.toggle-button").click()
+        if not body.first.is_visible():
+            problems.append(f"solution {i + 1} does not open on a click")
+    return problems
+
+
 def check_page(browser, site: str, path: str, viewport: str) -> None:
     """Open ``path`` at ``viewport``: it loads with no error, its formulas and images
     render, and it has none of the problems above; screenshots of the pages of the TOC
@@ -352,6 +368,9 @@ def check_page(browser, site: str, path: str, viewport: str) -> None:
         alts = page.eval_on_selector_all("main img", "imgs => imgs.map(i => i.alt)")
         assert all(alt and not alt.endswith(".png") for alt in alts), f"alt texts: {alts}"
         if path.startswith("chapters/"):
+            exercises = page.locator("div.exercise").count()
+            assert exercises == page.locator("div.solution").count(), "a solution per exercise"
+            assert exercises or path.startswith("chapters/12"), "exercises"
             figures = notebook_has(Path(path).stem)[1]
             assert page.locator("main figure img").count() == figures
             assert page.locator("main figure figcaption").count() == len(alts), "captions"
@@ -371,6 +390,7 @@ def check_page(browser, site: str, path: str, viewport: str) -> None:
             page.screenshot(path=str(SCREENSHOTS / f"{shot}-{viewport}.jpeg"), full_page=True,
                             quality=80)
             problems += drawer_problems(page, phone)
+        problems += solution_problems(page)  # last: it opens them
         assert not problems, "\n".join(problems)
     finally:
         visit.close()
