@@ -29,7 +29,7 @@ lab: $(STAMP)                        ## JupyterLab on 127.0.0.1 in chapters/, My
 	    $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP)                       ## everything: unit, hygiene, nbval, build
-	$(VENV)/bin/ruff check lossbook tests scripts conftest.py
+	$(VENV)/bin/ruff check lossbook tests scripts _ext conftest.py
 	$(PYTEST) -n 2 --dist loadscope $(NBVAL) tests chapters
 
 unit: $(STAMP)
@@ -45,7 +45,7 @@ bench: $(STAMP)                      ## timings of the test suite and the site b
 	$(PY) scripts/benchmark.py
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check lossbook tests scripts conftest.py
+	$(VENV)/bin/ruff check lossbook tests scripts _ext conftest.py
 
 clean:
 	rm -rf _build
