@@ -284,35 +284,17 @@ def tf_run(case: Case, dtype: str) -> Computed | None:
     return Computed(float(out), np.ravel(grad.numpy()).astype(np.float64))
 
 
-def _optax(name: str):
-    import optax
-
-    return getattr(optax.losses, name)
-
-
-#: The optax loss of each registry key it has, as the study calls it: prediction first,
-#: one value per sample (optax does not reduce).  optax 0.2.8 has no loss on
-#: probabilities (BCE), no MSLE, Poisson, Gaussian or cosine embedding loss, and no
-#: ``pos_weight``.
-OPTAX = {
-    "bce_with_logits": lambda x, y: _optax("sigmoid_binary_cross_entropy")(x, y),
-    "soft_margin": lambda f, y: _optax("sigmoid_binary_cross_entropy")(f, (1 + y) / 2),
-    "cross_entropy": lambda x, y: _optax("softmax_cross_entropy_with_integer_labels")(x, y),
-    "categorical_cross_entropy": lambda x, y: _optax("softmax_cross_entropy")(x, y),
-    "mse": lambda x, y: _optax("squared_error")(x, y),
-    "huber": lambda x, y: _optax("huber_loss")(x, y, delta=1.0),
-    "log_cosh": lambda x, y: _optax("log_cosh")(x, y),
-    "cosine_similarity": lambda x, y: -_optax("cosine_similarity")(x, y),  # Keras' sign
-}
-
-
 def jax_run(case: Case, dtype: str) -> Computed | None:
-    """optax's loss of ``case`` (:data:`OPTAX`) in ``dtype`` with ``jax.value_and_grad``
-    of its sum, on the CPU; ``None`` when optax has no such loss."""
-    if case.key not in OPTAX or case.params:  # e.g. pos_weight: optax has none
+    """optax's loss of ``case`` in ``dtype`` (the registry's optax API: target converted,
+    divided by its scale) with ``jax.value_and_grad`` of its sum, on the CPU; ``None`` when
+    optax has no such loss or not its parameters (``pos_weight``).  optax 0.2.8 has no loss
+    on probabilities (BCE), no MSLE, Poisson, Gaussian or cosine embedding loss."""
+    api = REGISTRY[case.key].optax
+    if api is None or case.params or api.then or api.sums_last_axis or api.reference_params:
         return None
-    r = run_jax(OPTAX[case.key], _cast(case.pred, dtype), _cast(case.target, dtype),
-                dtype=dtype)
+    loss = api.build()
+    r = run_jax(lambda p, t: loss(p, t) / api.scale, _cast(case.pred, dtype),
+                _cast(api.target(np.asarray(case.target)), dtype), dtype=dtype)
     return Computed(float(np.sum(r.value)), np.ravel(r.grad).astype(np.float64))
 
 
