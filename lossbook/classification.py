@@ -46,7 +46,7 @@ def target_class_weight(pred, target, *, class_weight=None, ignore_index=-100, *
     target : ndarray
         Integer class indices of shape ``(...)`` (``pred``'s shape without the class axis),
         or ``ignore_index``; not validated here.
-    class_weight : array_like, optional
+    class_weight : array_like, optional, default None
         Per-class weights of shape ``(C,)``, all ``>= 0``; ``None`` means all ones.
     ignore_index : int, default -100
         The target value that counts 0.
@@ -272,8 +272,8 @@ def binary_cross_entropy(pred, target):
        \qquad \epsilon = \mathtt{float32}(10^{-12})
 
     PyTorch ``BCELoss``'s backward formula: the exact derivative wherever
-    :math:`p (1 - p) \ge \epsilon`, and at most about :math:`10^{12}` in magnitude (also
-    where the clamp acts, where the clamped value itself is flat).
+    :math:`p (1 - p) \ge \epsilon`, and at most about :math:`10^{12}` in magnitude. Where a
+    clamp acts the value is flat, yet this formula is what is returned there too.
 
     Notes
     -----

@@ -162,7 +162,7 @@ def smooth_l1(pred, target, *, beta=1.0):
 
 @reference(same_shape)
 def log_cosh(pred, target):
-    r"""log-cosh loss: smooth, like :math:`\tfrac12 e^2` near 0 and linear far away.
+    r"""log-cosh loss: a smooth loss, quadratic near 0 and linear far away.
 
     .. math::
 
