@@ -41,10 +41,34 @@ def _one_hot(pred, target):
 
 @reference(signed_labels)
 def hinge(pred, target):
-    """Hinge loss ``l = max(0, 1 - y f)`` with ``y`` in {-1, 1} (Keras ``Hinge``).
+    r"""Hinge loss: linear in the margin below 1, zero from margin 1 on.
 
-    ``dl/df = -y`` where ``y f <= 1``, else 0: at the kink ``y f = 1`` this is Keras'
-    subgradient (``maximum(1 - y f, 0)`` passes the gradient to its first argument at a tie).
+    .. math::
+
+       \ell = \max(0, 1 - y f), \qquad y \in \{-1, 1\}
+
+    Parameters
+    ----------
+    pred, target : array_like
+        Scores :math:`f` (real, e.g. logits) and labels :math:`y \in \{-1, 1\}` (0/1 labels
+        are an error, not converted), the same shape (any).
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per element (``pred``'s
+        shape).
+
+    Gradient
+    --------
+    :math:`\partial \ell / \partial f = -y` where :math:`y f \le 1`, else 0: at the kink
+    :math:`y f = 1` this is Keras' subgradient (``maximum(1 - y f, 0)`` passes the gradient
+    to its first argument at a tie).
+
+    Notes
+    -----
+    Keras' ``Hinge`` converts a batch whose labels are all 0 or 1 to :math:`2y - 1`; this
+    reference rejects such labels rather than guess the convention.
     """
     active = 1.0 - target * pred >= 0
     return np.maximum(0.0, 1.0 - target * pred), np.where(active, -target, 0.0)
@@ -52,32 +76,111 @@ def hinge(pred, target):
 
 @reference(signed_labels)
 def squared_hinge(pred, target):
-    """Squared hinge ``l = max(0, 1 - y f)**2`` (Keras ``SquaredHinge``);
-    ``dl/df = -2 y max(0, 1 - y f)``."""
+    r"""Squared hinge loss: the hinge squared, differentiable at margin 1.
+
+    .. math::
+
+       \ell = \max(0, 1 - y f)^2, \qquad y \in \{-1, 1\}
+
+    Parameters
+    ----------
+    pred, target : array_like
+        Scores :math:`f` (real, e.g. logits) and labels :math:`y \in \{-1, 1\}` (0/1 labels
+        are an error, not converted), the same shape (any).
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per element (``pred``'s
+        shape).
+
+    Gradient
+    --------
+    :math:`\partial \ell / \partial f = -2 y \max(0, 1 - y f)` (0 at the margin
+    :math:`y f = 1`).
+    """
     slack = np.maximum(0.0, 1.0 - target * pred)
     return slack * slack, -2.0 * target * slack
 
 
 @reference(signed_labels)
 def soft_margin(pred, target):
-    """Logistic (soft margin) loss ``l = log(1 + exp(-y f)) = -log sigmoid(y f)``
-    (PyTorch ``SoftMarginLoss``); ``dl/df = -y sigmoid(-y f)``."""
+    r"""Logistic (soft margin) loss: a smooth hinge that never reaches 0.
+
+    .. math::
+
+       \ell = \log\bigl(1 + e^{-y f}\bigr) = -\log \sigma(y f), \qquad y \in \{-1, 1\}
+
+    with :math:`\sigma` the sigmoid (PyTorch ``SoftMarginLoss``); the binary cross-entropy
+    of logits (:func:`~lossbook.classification.bce_with_logits`) with the labels
+    :math:`(y + 1) / 2`.
+
+    Parameters
+    ----------
+    pred, target : array_like
+        Scores :math:`f` (real, e.g. logits) and labels :math:`y \in \{-1, 1\}` (0/1 labels
+        are an error, not converted), the same shape (any).
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per element (``pred``'s
+        shape).
+
+    Gradient
+    --------
+    :math:`\partial \ell / \partial f = -y \, \sigma(-y f)`.
+
+    Notes
+    -----
+    :math:`\log \sigma` is computed as :math:`-\bigl(\max(-m, 0) + \operatorname{log1p}
+    (e^{-\lvert m \rvert})\bigr)`, :math:`m = y f`: no overflow and no cancellation.
+    """
     m = target * pred
     return -log_sigmoid(m), -target * sigmoid(-m)
 
 
 @reference(_one_hot)
 def categorical_hinge(pred, target, *, crammer_singer=False):
-    """Multi-class hinge of scores ``s (..., C)`` and one-hot targets ``y``.
+    r"""Multi-class hinge of scores and one-hot targets: Keras' form, or Crammer-Singer.
 
-    Keras ``CategoricalHinge``: ``l = max(0, 1 + max_j (1 - y_j) s_j - s_y)``: the target
-    entry enters the inner max as 0, so ``l`` is ``max(0, 1 - s_y)`` when every other
-    score is negative.  ``crammer_singer=True`` takes the max over ``j != y`` only
-    (Crammer and Singer 2001; optax ``multiclass_hinge_loss``).
+    .. math::
 
-    Subgradients as Keras picks them: at ``l``'s kink (margin exactly 1) the hinge is
-    active; a tied maximum shares the gradient equally among the tied entries (the target
-    entry, 0 in the max, takes its share and passes nothing on).
+       \ell = \max\Bigl(0, 1 + \max_{j} (1 - t_j) \, s_j - s_y\Bigr)
+
+    for scores :math:`s`, a one-hot target :math:`t` and the true class :math:`y`
+    (:math:`t_y = 1`): Keras ``CategoricalHinge``. The target entry enters the inner max as
+    0, so the inner max is :math:`\max(0, \max_{j \ne y} s_j)` and :math:`\ell` is
+    :math:`\max(0, 1 - s_y)` when every other score is negative. With
+    ``crammer_singer=True``, the max is over :math:`j \ne y` only (Crammer and Singer
+    2001; optax ``multiclass_hinge_loss``):
+
+    .. math::
+
+       \ell_{\mathrm{CS}} = \max\Bigl(0, 1 + \max_{j \ne y} s_j - s_y\Bigr)
+
+    Parameters
+    ----------
+    pred, target : array_like
+        Scores :math:`s` and one-hot targets :math:`t` (0/1, exactly one 1 per row), the
+        same shape ``(..., C)``, class axis LAST.
+    crammer_singer : bool, default False
+        Take the inner max over the other classes only (Crammer-Singer) instead of
+        Keras' form.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per sample, shape ``(...)``.
+
+    Gradient
+    --------
+    Where the hinge is active, :math:`\partial \ell / \partial s_y = -1` and
+    :math:`\partial \ell / \partial s_j = 1` at the class :math:`j \ne y` that attains the
+    inner max (none when Keras' max is the target entry's 0); 0 elsewhere.
+    Subgradients as Keras picks them: at the kink (margin exactly 1, :math:`\ell = 0`) the
+    hinge is active; a tied maximum shares the 1 equally among the tied entries (the
+    target entry, 0 in Keras' max, takes its share and passes nothing on).
     """
     pos = np.sum(target * pred, axis=-1)
     others = np.where(target == 1, -np.inf, pred) if crammer_singer else (1 - target) * pred
@@ -90,13 +193,49 @@ def categorical_hinge(pred, target, *, crammer_singer=False):
 
 @reference(scores_and_indices)
 def multi_margin(pred, target, *, p=1, margin=1.0, class_weight=None):
-    """Multi-class margin loss of scores ``x (..., C)`` and indices ``y`` (PyTorch
-    ``MultiMarginLoss``): ``l = (1/C) sum_{i != y} w[y] max(0, margin - x_y + x_i)**p``.
+    r"""Multi-class margin loss: one hinge per wrong class, averaged over the classes.
 
-    The class weight multiplies AFTER the power, as in PyTorch's kernel (its docstring
-    writes ``max(0, w[y] (...))**p``, which differs for ``p = 2``).  ``p`` is 1 or 2;
-    ``"mean"`` divides by the number of samples.  A term at its kink (``x_y - x_i``
-    exactly ``margin``) contributes no gradient, as in PyTorch's kernel (``z > 0``).
+    .. math::
+
+       \ell = \frac{1}{C} \sum_{i \ne y} w_y \max(0, \Delta - x_y + x_i)^p
+
+    for scores :math:`x`, the class index :math:`y` and the margin :math:`\Delta` (PyTorch
+    ``MultiMarginLoss``).
+
+    Parameters
+    ----------
+    pred : array_like
+        Scores :math:`x`, shape ``(..., C)``, e.g. ``(N, C)`` or ``(C,)``: class axis LAST.
+    target : array_like
+        Class indices :math:`y` in ``[0, C)``, an integer dtype, shape ``(...)``
+        (``pred``'s without the class axis).
+    p : int, default 1
+        The power of each hinge, 1 or 2.
+    margin : float, default 1.0
+        :math:`\Delta`, the margin by which the true score should beat each other score.
+    class_weight : array_like, optional, default None
+        Per-class weights :math:`w` of shape ``(C,)``, all ``>= 0``; ``None`` means all
+        ones.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; ``'mean'`` divides by the number of samples, not by the weights.
+        With ``reduction='none'``, one value per sample, ``target``'s shape.
+
+    Gradient
+    --------
+    With :math:`h_i = \max(0, \Delta - x_y + x_i)`:
+    :math:`\partial \ell / \partial x_i = w_y \, p \, h_i^{p - 1} [h_i > 0] / C` for
+    :math:`i \ne y`, and :math:`\partial \ell / \partial x_y = -\sum_{i \ne y}
+    \partial \ell / \partial x_i`. A term at its kink (:math:`x_y - x_i` exactly
+    :math:`\Delta`) contributes no gradient, as in PyTorch's kernel (``z > 0``).
+
+    Notes
+    -----
+    The class weight multiplies AFTER the power, as in PyTorch's kernel (its
+    documentation wrote :math:`\max(0, w_y (\cdots))^p` until 2023, which differs for
+    :math:`p = 2`).
     """
     if p not in (1, 2) or isinstance(p, bool):
         raise ValueError(f"p must be 1 or 2, got {p!r}")
@@ -124,12 +263,41 @@ def _padded_indices(pred, target):
 
 @reference(_padded_indices)
 def multilabel_margin(pred, target):
-    """Multi-label margin loss (PyTorch ``MultiLabelMarginLoss``).
+    r"""Multi-label margin loss: every target class should beat every other class by 1.
 
-    The targets of a sample are the entries of ``target`` before its first -1;
-    ``l = (1/C) sum_{j in targets} sum_{i not in targets} max(0, 1 - (x_j - x_i))``.
-    A pair at its kink (``x_j - x_i = 1`` exactly) contributes no gradient, as in
-    PyTorch's kernel (``z > 0``).
+    .. math::
+
+       \ell = \frac{1}{C} \sum_{j \in Y} \sum_{i \notin Y} \max\bigl(0, 1 - (x_j - x_i)\bigr)
+
+    for scores :math:`x` and the set :math:`Y` of a sample's target classes: the entries
+    of its ``target`` row before the first -1 (PyTorch ``MultiLabelMarginLoss``).
+
+    Parameters
+    ----------
+    pred : array_like
+        Scores :math:`x`, shape ``(..., C)``, e.g. ``(N, C)`` or ``(C,)``: class axis LAST.
+    target : array_like
+        Class indices, an integer dtype, ``pred``'s shape: each row lists the sample's
+        target classes (in ``[0, C)``) and is padded with -1; entries after the first -1
+        are ignored. Not a multi-hot vector.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per sample, shape ``(...)``.
+
+    Gradient
+    --------
+    Each pair :math:`(j, i)` with :math:`x_j - x_i < 1` adds :math:`-1/C` to
+    :math:`\partial \ell / \partial x_j` and :math:`+1/C` to
+    :math:`\partial \ell / \partial x_i`. A pair at its kink (:math:`x_j - x_i = 1`
+    exactly) contributes no gradient, as in PyTorch's kernel (``z > 0``).
+
+    Notes
+    -----
+    The sum over :math:`j \in Y` runs over the entries of the row: an index listed twice
+    before the -1 is counted twice, as in PyTorch. A row starting with -1 has
+    :math:`Y = \emptyset` and loss 0.
     """
     n_classes = pred.shape[-1]
     counted = np.cumprod(target != -1, axis=-1).astype(bool)  # the prefix before -1
@@ -148,11 +316,35 @@ def multilabel_margin(pred, target):
 
 @reference(_binary)
 def multilabel_soft_margin(pred, target, *, class_weight=None):
-    """Multi-label soft margin of logits ``x (..., C)`` and 0/1 labels (PyTorch
-    ``MultiLabelSoftMarginLoss``): the mean over classes of the weighted BCE with logits,
-    ``l = -(1/C) sum_c w_c (y_c log sigmoid(x_c) + (1 - y_c) log sigmoid(-x_c))``;
-    ``dl/dx_c = w_c (sigmoid(x_c) - y_c) / C``, computed as
-    ``w_c ((1 - y_c) sigmoid(x_c) - y_c sigmoid(-x_c)) / C`` (no cancellation at ``y = 1``).
+    r"""Multi-label soft margin loss: the class average of binary cross-entropies of logits.
+
+    .. math::
+
+       \ell = -\frac{1}{C} \sum_{c=1}^{C} w_c \bigl(y_c \log \sigma(x_c)
+       + (1 - y_c) \log \sigma(-x_c)\bigr)
+
+    for logits :math:`x`, 0/1 labels :math:`y` and the sigmoid :math:`\sigma` (PyTorch
+    ``MultiLabelSoftMarginLoss``).
+
+    Parameters
+    ----------
+    pred, target : array_like
+        Logits :math:`x` and multi-hot labels :math:`y` (only 0 and 1), the same shape
+        ``(..., C)``, class axis LAST.
+    class_weight : array_like, optional, default None
+        Per-class weights :math:`w` of shape ``(C,)``, all ``>= 0``; ``None`` means all
+        ones.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per sample, shape ``(...)``.
+
+    Gradient
+    --------
+    :math:`\partial \ell / \partial x_c = w_c \bigl(\sigma(x_c) - y_c\bigr) / C`, computed
+    as :math:`w_c \bigl((1 - y_c) \, \sigma(x_c) - y_c \, \sigma(-x_c)\bigr) / C` (no
+    cancellation at :math:`y_c = 1`).
     """
     n_classes = pred.shape[-1]
     w = class_weights(class_weight, n_classes)
