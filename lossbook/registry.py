@@ -246,7 +246,7 @@ _CTC = [
               "TF1": "tf.compat.v1.nn.ctc_loss (blank = last class)",
               "Keras 2": "backend.ctc_batch_cost (softmax input, blank = last class)",
               "Flux": "NNlib.ctc_loss(ŷ, y) (blank = last class, one sequence)",
-              "Gluon": "CTCLoss(blank_label='last')"}),
+              "Gluon": "CTCLoss (blank = last class: the operator's blank_label='last')"}),
 ]
 
 # --- 06 distributions and counts ----------------------------------------------------------
