@@ -119,7 +119,8 @@ def adaptive_softmax(hidden, target, *, head=None, tail=(), head_bias=None):
 
     .. math::
 
-       \ell = -\log p(y \mid h), \qquad
+       \ell = -\log p(y \mid h)
+
        p(y \mid h) = \begin{cases} \pi_y & y < c_1 \\
        \pi_{c_1 + i - 1}\, \rho^{(i)}_{y - c_i} & c_i \le y < c_{i+1} \end{cases}
 

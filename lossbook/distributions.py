@@ -64,11 +64,11 @@ def kl_div(pred, target, *, log_target=False):
 
     .. math::
 
-       \ell_c = p_c \,(\log p_c - \log q_c), \qquad 0 \log 0 = 0, \qquad
+       \ell_c = p_c \,(\log p_c - \log q_c), \qquad
        \sum_c \ell_c = \mathrm{KL}(p \,\Vert\, q)
 
-    element-wise, with :math:`\hat y = \log q`; with ``log_target``, the target is
-    :math:`\log p` and :math:`p_c = \exp(\log p_c)`.
+    element-wise, with :math:`0 \log 0 = 0` and :math:`\hat y = \log q`; with
+    ``log_target``, the target is :math:`\log p` and :math:`p_c = \exp(\log p_c)`.
 
     Parameters
     ----------
@@ -111,7 +111,8 @@ def poisson_nll(pred, target, *, log_input=True, full=False, eps=1e-8):
 
     .. math::
 
-       \ell_{\text{log input}}(x, y) = e^{x} - y\,x, \qquad
+       \ell_{\text{log input}}(x, y) = e^{x} - y\,x
+
        \ell_{\text{rate}}(\lambda, y) = \lambda - y \log(\lambda + \epsilon)
 
     With ``full``, :func:`stirling`'s approximation of :math:`\log(y!)` is added where
@@ -208,9 +209,10 @@ def gaussian_nll(pred, target, *, full=False, eps=1e-6):
     .. math::
 
        \ell(\mu, y, \sigma^2) = \frac12 \left( \log v + \frac{(\mu - y)^2}{v} \right)
-       \;\Bigl[+ \tfrac12 \log 2\pi\Bigr], \qquad v = \max(\sigma^2, \epsilon)
+       \;\Bigl[+ \tfrac12 \log 2\pi\Bigr]
 
-    with the predicted mean :math:`\mu = \hat y`; the bracketed constant only if ``full``.
+    with :math:`v = \max(\sigma^2, \epsilon)` and the predicted mean :math:`\mu = \hat y`;
+    the bracketed constant only if ``full``.
 
     Parameters
     ----------

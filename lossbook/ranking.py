@@ -182,7 +182,8 @@ def cosine_embedding(x1, target, *, margin=0.0):
     .. math::
 
        \ell = \begin{cases} 1 - \cos(x_1, x_2) & y = 1 \\
-       \max\bigl(0,\ \cos(x_1, x_2) - m\bigr) & y = -1 \end{cases}, \qquad
+       \max\bigl(0,\ \cos(x_1, x_2) - m\bigr) & y = -1 \end{cases}
+
        \cos(a, b) = \frac{a \cdot b}{\sqrt{(\lVert a \rVert^2 + \epsilon)
        (\lVert b \rVert^2 + \epsilon)}}
 
@@ -218,14 +219,15 @@ def cosine_embedding(x1, target, *, margin=0.0):
     .. math::
 
        \frac{\partial \cos(x_1, x_2)}{\partial x_1}
-       = \frac{x_2}{n_1 n_2} - \cos(x_1, x_2)\,\frac{x_1}{n_1^2}, \qquad
+       = \frac{x_2}{n_1 n_2} - \cos(x_1, x_2)\,\frac{x_1}{n_1^2}
+
        n_i = \sqrt{\lVert x_i \rVert^2 + \epsilon} .
 
     Notes
     -----
-    :math:`1 - \cos` and the gradient are computed from the unit vectors without
-    cancellation, which :math:`1 - \cos` of nearly parallel vectors would suffer (see
-    ``_cosine`` in the source). A zero vector has cosine 0 with everything.
+    :math:`1 - \cos` and the gradient are computed from the unit vectors, without the
+    cancellation that computing :math:`1 - \cos` directly suffers for nearly parallel
+    vectors (see ``_cosine`` in the source). A zero vector has cosine 0 with everything.
     """
     margin = scalar("margin", margin, low=-1.0, high=1.0)
     x2, y = target
@@ -244,10 +246,10 @@ def cosine_similarity(pred, target):
     .. math::
 
        \ell(\hat y, y) = -\,\frac{y}{\max(\lVert y \rVert, \varepsilon)} \cdot
-       \frac{\hat y}{\max(\lVert \hat y \rVert, \varepsilon)}, \qquad \varepsilon = 10^{-7}
+       \frac{\hat y}{\max(\lVert \hat y \rVert, \varepsilon)}
 
-    over the last axis: :math:`-\cos(\hat y, y)`, in :math:`[-1, 1]`, and 0 if either vector
-    is zero.
+    with :math:`\varepsilon = 10^{-7}`, over the last axis: :math:`-\cos(\hat y, y)`, in
+    :math:`[-1, 1]`, and 0 if either vector is zero.
 
     Parameters
     ----------
@@ -267,10 +269,11 @@ def cosine_similarity(pred, target):
 
     .. math::
 
-       \frac{\partial \ell}{\partial \hat y} = -\frac{y}{N(\hat y)\, N(y)}
-       - \ell\, \frac{\hat y}{\lVert \hat y \rVert^2}
-       \quad (\lVert \hat y \rVert \ge \varepsilon), \qquad
-       -\frac{y}{\varepsilon\, N(y)} \quad (\lVert \hat y \rVert < \varepsilon) .
+       \frac{\partial \ell}{\partial \hat y} = \begin{cases}
+       -\dfrac{y}{N(\hat y)\, N(y)} - \ell\, \dfrac{\hat y}{\lVert \hat y \rVert^2}
+       & \lVert \hat y \rVert \ge \varepsilon \\[1ex]
+       -\dfrac{y}{\varepsilon\, N(y)} & \lVert \hat y \rVert < \varepsilon
+       \end{cases}
 
     Notes
     -----
@@ -305,7 +308,8 @@ def triplet_margin(anchor, target, *, margin=1.0, p=2.0, eps=1e-6, swap=False):
 
     .. math::
 
-       \ell(a, p, n) = \max\bigl(d(a, p) - d(a, n) + m,\ 0\bigr), \qquad
+       \ell(a, p, n) = \max\bigl(d(a, p) - d(a, n) + m,\ 0\bigr)
+
        d(x, y) = \lVert x - y + \epsilon \rVert_p
 
     with PyTorch's distance over the last axis: :math:`\epsilon` is added to the difference,
