@@ -76,8 +76,31 @@ def features(hidden, target) -> tuple[np.ndarray, np.ndarray]:
 
 
 def adaptive_log_prob(hidden, *, head, tail, head_bias=None) -> np.ndarray:
-    """Log-probabilities of every class, ``(N, n_classes)``: the full factorised distribution
-    (what ``AdaptiveLogSoftmaxWithLoss.log_prob`` returns)."""
+    r"""Log-probabilities of every class under the adaptive softmax: the full factorised
+    distribution (what ``AdaptiveLogSoftmaxWithLoss.log_prob`` returns).
+
+    Each row sums to 1 in probability: the head's shortlist entries, and each cluster entry
+    of the head times its cluster's softmax (see :func:`adaptive_softmax`).
+
+    Parameters
+    ----------
+    hidden : array_like
+        Features :math:`h`, float, shape ``(N, d)``.
+    head : array_like
+        Head weights :math:`W`, shape ``(d, c_1 + k)``: :math:`c_1` shortlist classes, then
+        one column per tail cluster.
+    tail : sequence of (array_like, array_like)
+        One pair ``(P_i, O_i)`` per tail cluster, shapes ``(d, d_i)`` and ``(d_i, size_i)``
+        (:math:`d_i` may be 0: the cluster is then uniform).
+    head_bias : array_like, default None
+        Head bias :math:`b`, shape ``(c_1 + k,)``; ``None`` for none.
+
+    Returns
+    -------
+    ndarray
+        Log-probabilities, shape ``(N, V)``, with :math:`V = c_1 + \sum_i \mathrm{size}_i`
+        classes in the order shortlist, cluster 1, cluster 2, ...
+    """
     hidden = _hidden(hidden)
     head, tail, head_bias, _ = _check_weights(hidden.shape[1], head, tail, head_bias)
     head_lp = log_softmax(hidden @ head + (0.0 if head_bias is None else head_bias))
@@ -90,13 +113,68 @@ def adaptive_log_prob(hidden, *, head, tail, head_bias=None) -> np.ndarray:
 
 @reference(features)
 def adaptive_softmax(hidden, target, *, head=None, tail=(), head_bias=None):
-    """Negative log-likelihood ``-log p(target | hidden)`` under the adaptive softmax.
+    r"""Adaptive softmax (Grave et al., 2017): the negative log-likelihood of each target class
+    under a head softmax over frequent classes and clusters, factored with one softmax per
+    tail cluster.
 
-    ``hidden`` ``(N, d)``, ``target`` ``(N,)`` class indices sorted by frequency; ``head``,
-    ``tail`` and ``head_bias`` as in the module docstring.  Each sample evaluates the head
-    and only the cluster of its own target.  ``dl/dhidden`` goes back through both
-    softmaxes: ``(softmax(a) - onehot) W^T`` for the head logits ``a``, plus
-    ``(softmax(u) - onehot) O_i^T P_i^T`` for the cluster logits ``u``.
+    .. math::
+
+       \ell = -\log p(y \mid h)
+
+       p(y \mid h) = \begin{cases} \pi_y & y < c_1 \\
+       \pi_{c_1 + i - 1}\, \rho^{(i)}_{y - c_i} & c_i \le y < c_{i+1} \end{cases}
+
+    with the head probabilities :math:`\pi = \operatorname{softmax}(h W + b)` and those of
+    tail cluster :math:`i = 1, \dots, k`, :math:`\rho^{(i)} = \operatorname{softmax}(h P_i
+    O_i)`. The classes, numbered by decreasing frequency, are the shortlist
+    :math:`[0, c_1)` and the clusters :math:`[c_i, c_{i+1})`, :math:`c_{k+1} = V`; the
+    cutoffs follow from the weights' shapes. Each sample evaluates the head and only the
+    cluster of its own target.
+
+    Parameters
+    ----------
+    hidden : array_like
+        Features :math:`h` (the output of the layer below, not logits), float, shape
+        ``(N, d)``.
+    target : array_like
+        Class indices :math:`y`, integer dtype, shape ``(N,)``, in ``[0, V)``, numbered by
+        decreasing frequency.
+    head : array_like, default None
+        Head weights :math:`W`, shape ``(d, c_1 + k)``, class axis last: the :math:`c_1 \ge 1`
+        shortlist classes, then one column per tail cluster. Required: ``None`` raises a
+        ``TypeError``.
+    tail : sequence of (array_like, array_like), default ()
+        One pair ``(P_i, O_i)`` per tail cluster, in order: the projection, shape
+        ``(d, d_i)``, and the output weights, shape ``(d_i, size_i)``. :math:`d_i` may be 0
+        (PyTorch's ``d // div_value ** i`` can be): the cluster is then uniform. With no
+        clusters the loss is a plain softmax cross-entropy over the head.
+    head_bias : array_like, default None
+        Head bias :math:`b`, shape ``(c_1 + k,)``; ``None`` for none (PyTorch's default,
+        ``head_bias=False``).
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per sample, shape ``(N,)``.
+
+    Gradient
+    --------
+    With respect to ``hidden``, back through both softmaxes: with :math:`e_j` the one-hot
+    vector of :math:`j` and :math:`j_y` the head entry of :math:`y` (:math:`y` itself, or
+    :math:`c_1 + i - 1` for a target in cluster :math:`i`),
+
+    .. math::
+
+       \frac{\partial \ell}{\partial h} = (\pi - e_{j_y})\, W^\top
+       \;\Bigl[+ \bigl(\rho^{(i)} - e_{y - c_i}\bigr)\, O_i^\top P_i^\top\Bigr]
+
+    the bracketed term only for a target in tail cluster :math:`i`.
+
+    Notes
+    -----
+    The weights are stored with the class axis last; PyTorch's ``nn.Linear`` stores
+    ``(out, in)``: :func:`lossbook.frameworks.adaptive_weights` transposes an
+    ``nn.AdaptiveLogSoftmaxWithLoss``'s weights into this layout.
     """
     if head is None:
         raise TypeError("adaptive_softmax() needs the head weights: head=...")

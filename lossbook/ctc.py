@@ -117,21 +117,75 @@ def _check_sizes(log_probs, targets, input_lengths, target_lengths, blank):
 @reference(ctc_inputs)
 def ctc(log_probs, targets, *, input_lengths=None, target_lengths=None, blank=0,
         zero_infinity=False):
-    """CTC loss per sequence: ``-log`` of the total probability of all alignments.
+    r"""Connectionist temporal classification (CTC) loss, one value per sequence: minus the log
+    of the total probability of all the alignments of the target.
 
-    ``log_probs`` ``(N, T, C)``: log-probabilities (e.g. ``log_softmax`` of logits), batch
-    first and class axis last (PyTorch wants ``(T, N, C)``).  ``targets`` ``(N, S)``:
-    labels padded to ``S``; the first ``target_lengths[n]`` of row ``n`` are used and must
-    not contain ``blank``.  Lengths default to ``T`` and ``S``.
+    .. math::
 
-    A target longer than its input is rejected.  A target that needs more frames than it
-    has (repeated labels need a blank between them) has loss ``inf`` and gradient ``nan``
-    on its frames, or 0 and 0 with ``zero_infinity=True`` (PyTorch's option).
+       \ell_n = -\log p(y \mid x)
+       = -\operatorname{logsumexp}_{\pi \in \mathcal{B}^{-1}(y)} \sum_{t=1}^{T_n} x_{t,\pi_t}
 
-    The gradient is the exact derivative with respect to ``log_probs``; PyTorch's adds
-    ``exp(log_probs)`` (its backward assumes a ``log_softmax`` in front).  ``"mean"``
-    averages over sequences; PyTorch's ``"mean"`` first divides each loss by its target
-    length, which is ``weight=1 / max(target_lengths, 1)`` here.
+    for sequence :math:`n`, with :math:`x_{t,c}` its log-probabilities, :math:`y` its first
+    :math:`S_n` labels, :math:`T_n` its frames, and :math:`\mathcal{B}` the collapse of an
+    alignment :math:`\pi` (merge repeats, then drop blanks; :func:`ctc_collapse`). It is
+    computed by the forward-backward recursion in log space.
+
+    Parameters
+    ----------
+    log_probs : array_like
+        Log-probabilities :math:`x`, float, shape ``(N, T, C)``: batch first, class axis last
+        (PyTorch wants ``(T, N, C)``), e.g. ``log_softmax`` of logits (normalisation is not
+        checked).
+    targets : array_like
+        Labels padded to a common length ``S``, integer dtype, shape ``(N, S)``. The first
+        ``target_lengths[n]`` entries of row ``n`` are used and must be class indices in
+        ``[0, C)`` other than ``blank``; the padding after them is ignored.
+    input_lengths : array_like, default None
+        Frames used per sequence, :math:`T_n`, integers of shape ``(N,)``, each in
+        ``[1, T]``; ``None`` means ``T`` for every sequence. Frames from :math:`T_n` on are
+        ignored.
+    target_lengths : array_like, default None
+        Labels used per sequence, :math:`S_n`, integers of shape ``(N,)``, each in
+        ``[0, S]`` and at most :math:`T_n` (a longer target is rejected); ``None`` means
+        ``S`` for every sequence.
+    blank : int, default 0
+        The class index of the blank, in ``[0, C)``.
+    zero_infinity : bool, default False
+        PyTorch's option: a sequence without any alignment gets loss 0 and gradient 0
+        instead of ``inf`` and ``nan``.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per sequence, shape
+        ``(N,)``. ``'mean'`` averages over the sequences.
+
+    Gradient
+    --------
+    The exact derivative with respect to ``log_probs``, minus the occupancy
+    :math:`\gamma_t(c)`, the posterior probability of class :math:`c` at frame :math:`t`
+    given the target:
+
+    .. math::
+
+       \frac{\partial \ell_n}{\partial x_{t,c}}
+       = -\frac{1}{p(y \mid x)} \sum_{s:\, z_s = c} \frac{\alpha_t(s)\,\beta_t(s)}{y_{t,c}}
+       = -\gamma_t(c)
+
+    with :math:`z` the extended target (a blank before, between and after the labels),
+    :math:`\alpha, \beta` the forward and backward variables and
+    :math:`y_{t,c} = e^{x_{t,c}}`; 0 on the frames :math:`t \ge T_n`. A sequence without
+    alignment has ``nan`` on its frames :math:`t < T_n` (0 with ``zero_infinity``).
+
+    Notes
+    -----
+    A target that needs more frames than it has (repeated labels need a blank between them,
+    e.g. ``[1, 1]`` in 2 frames) has no alignment: loss ``inf``, or 0 with
+    ``zero_infinity``.
+
+    PyTorch's gradient adds ``exp(log_probs)`` to this one (its backward assumes a
+    ``log_softmax`` in front). PyTorch's ``'mean'`` first divides each loss by its target
+    length: that is ``weight=1 / max(target_lengths, 1)`` here.
     """
     in_len, tg_len = _check_sizes(log_probs, targets, input_lengths, target_lengths, blank)
     t_max, c = log_probs.shape[1:]
@@ -163,7 +217,20 @@ def ctc(log_probs, targets, *, input_lengths=None, target_lengths=None, blank=0,
 
 
 def ctc_collapse(path, blank: int = 0) -> list[int]:
-    """The labelling an alignment stands for: merge repeated classes, then drop blanks."""
+    """The labelling an alignment stands for: merge repeated classes, then drop blanks.
+
+    Parameters
+    ----------
+    path : iterable of int
+        An alignment: one class index per frame.
+    blank : int, default 0
+        The class index of the blank.
+
+    Returns
+    -------
+    list of int
+        The labels, e.g. ``[1, 2, 2]`` for the path ``[0, 1, 1, 2, 0, 2]`` with blank 0.
+    """
     out, prev = [], None
     for k in (int(v) for v in path):
         if k != prev and k != blank:
@@ -173,10 +240,31 @@ def ctc_collapse(path, blank: int = 0) -> list[int]:
 
 
 def ctc_alignments(target, n_frames: int, n_classes: int, blank: int = 0) -> np.ndarray:
-    """Every alignment of ``target`` to ``n_frames`` frames, by brute force: all
-    ``n_classes ** n_frames`` paths, kept when they collapse to ``target``.
+    """Every alignment of a target to a number of frames, by brute force (for tiny cases).
 
-    Returns an integer array ``(K, n_frames)``; for tiny cases only.
+    All ``n_classes ** n_frames`` paths are enumerated and kept when :func:`ctc_collapse`
+    maps them to ``target``.
+
+    Parameters
+    ----------
+    target : iterable of int
+        The labels, without blanks.
+    n_frames : int
+        The number of frames :math:`T`.
+    n_classes : int
+        The number of classes :math:`C`, blank included.
+    blank : int, default 0
+        The class index of the blank.
+
+    Returns
+    -------
+    ndarray
+        The alignments, int64, shape ``(K, n_frames)``, in lexicographic order.
+
+    Raises
+    ------
+    ValueError
+        If there are more than 1,000,000 paths to enumerate.
     """
     if n_classes ** n_frames > 1_000_000:
         raise ValueError(f"{n_classes}**{n_frames} paths is too many to enumerate")

@@ -65,13 +65,36 @@ def _distances_and_pair_labels(pred, target):
 
 @reference(_ranked)
 def margin_ranking(x1, target, *, margin=0.0):
-    """Margin ranking loss, ``target = (x2, y)`` with ``y`` in {-1, 1}:
-    ``l = max(0, -y (x1 - x2) + margin)``.
+    r"""Margin ranking loss: a pair of scores costs until it is in the order its label asks
+    for, by at least the margin.
 
-    ``y = 1`` asks for ``x1 > x2 + margin``. The margin is inside the max.
-    Gradient with respect to ``x1`` only: ``dl/dx1 = -y`` where ``-y (x1 - x2) + margin
-    >= 0``, else 0; at the kink ``= 0`` this is PyTorch's choice (``clamp_min`` passes
-    the gradient at equality).
+    .. math::
+
+       \ell(x_1, x_2, y) = \max\bigl(0,\ -y\,(x_1 - x_2) + m\bigr)
+
+    Parameters
+    ----------
+    x1 : array_like
+        First scores :math:`x_1`, float, any shape.
+    target : tuple of array_like
+        ``(x2, y)``, in PyTorch's argument order: the second scores :math:`x_2` and labels
+        :math:`y \in \{-1, 1\}` (floats), both of ``x1``'s shape (no broadcasting).
+        :math:`y = 1` asks for :math:`x_1 > x_2 + m`, :math:`y = -1` for
+        :math:`x_2 > x_1 + m`; any other label is rejected.
+    margin : float, default 0.0
+        The margin :math:`m`, any real number; it is inside the max.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per pair (``x1``'s shape).
+
+    Gradient
+    --------
+    With respect to ``x1`` only (the one for ``x2`` is its negative):
+    :math:`\partial \ell / \partial x_1 = -y` where :math:`-y\,(x_1 - x_2) + m \ge 0`,
+    else 0. At the kink (:math:`= 0`) it is :math:`-y`, PyTorch's choice (its ``clamp_min``
+    passes the gradient at equality).
     """
     margin = scalar("margin", margin)
     x2, y = target
@@ -81,11 +104,35 @@ def margin_ranking(x1, target, *, margin=0.0):
 
 @reference(signed_labels)
 def hinge_embedding(pred, target, *, margin=1.0):
-    """Hinge embedding loss for a (usually non-negative) distance ``pred`` and labels
-    ``target`` in {-1, 1}: ``l = pred`` if ``target = 1``, ``max(0, margin - pred)`` if -1.
+    r"""Hinge embedding loss: a distance is charged as is for a similar pair, and up to the
+    margin for a dissimilar one.
 
-    ``dl/dpred = 1`` for ``target = 1``; ``-1`` where ``pred <= margin`` for ``target = -1``
-    (at ``pred = margin`` PyTorch's choice: its ``clamp_min`` passes the gradient).
+    .. math::
+
+       \ell(\hat y, y) = \begin{cases} \hat y & y = 1 \\
+       \max(0,\ m - \hat y) & y = -1 \end{cases}
+
+    Parameters
+    ----------
+    pred, target : array_like
+        ``pred``: the input :math:`\hat y`, usually a non-negative distance between two
+        embeddings (not checked), float, any shape. ``target``: labels :math:`y \in \{-1, 1\}`
+        (floats) of the same shape, 1 for a similar pair and -1 for a dissimilar one; any
+        other label is rejected.
+    margin : float, default 1.0
+        The margin :math:`m` that dissimilar pairs are pushed to, any real number.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per element (``pred``'s
+        shape).
+
+    Gradient
+    --------
+    :math:`\partial \ell / \partial \hat y = 1` for :math:`y = 1`; for :math:`y = -1`,
+    :math:`-1` where :math:`\hat y \le m` and 0 elsewhere. At :math:`\hat y = m` it is
+    :math:`-1`, PyTorch's choice (its ``clamp_min`` passes the gradient).
     """
     margin = scalar("margin", margin)
     similar = target == 1.0
@@ -129,16 +176,58 @@ def _cosine(a, b, eps=0.0):
 
 @reference(_paired_vectors)
 def cosine_embedding(x1, target, *, margin=0.0):
-    """Cosine embedding loss, ``target = (x2, y)``, vectors along the last axis,
-    ``y`` in {-1, 1} (one label per pair):
+    r"""Cosine embedding loss: pulls similar pairs of vectors towards one direction and pushes
+    dissimilar pairs until their cosine is at most the margin.
 
-    ``l = 1 - cos(x1, x2)`` if ``y = 1``, ``max(0, cos(x1, x2) - margin)`` if ``y = -1``,
-    with PyTorch's ``cos = x1.x2 / sqrt((|x1|^2 + eps) (|x2|^2 + eps))``,
-    ``eps = float32(1e-12)`` (9.99999996e-13, also in float64).
-    Gradient with respect to ``x1`` only; at ``cos = margin`` (``y = -1``) it is
-    ``d cos / d x1``, PyTorch's choice (its ``clamp_min`` passes the gradient).
+    .. math::
 
-    ``1 - cos`` and the gradient are computed without cancellation (see ``_cosine``).
+       \ell = \begin{cases} 1 - \cos(x_1, x_2) & y = 1 \\
+       \max\bigl(0,\ \cos(x_1, x_2) - m\bigr) & y = -1 \end{cases}
+
+       \cos(a, b) = \frac{a \cdot b}{\sqrt{(\lVert a \rVert^2 + \epsilon)
+       (\lVert b \rVert^2 + \epsilon)}}
+
+    with PyTorch's :math:`\epsilon` = ``float32(1e-12)`` (9.99999996e-13, also in float64),
+    over the last axis.
+
+    Parameters
+    ----------
+    x1 : array_like
+        First vectors :math:`x_1`, float, shape ``(N, D)`` or ``(..., D)`` (at least 1-D),
+        vectors along the last axis.
+    target : tuple of array_like
+        ``(x2, y)``, in PyTorch's argument order: the second vectors :math:`x_2`, of
+        ``x1``'s shape, and one label per pair :math:`y \in \{-1, 1\}` (floats), of ``x1``'s
+        shape without the last axis (``(N,)``; 0-D for a single pair of shape ``(D,)``);
+        any other label is rejected.
+    margin : float, default 0.0
+        The margin :math:`m` in :math:`[-1, 1]`.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per pair, shape ``(N,)``
+        (``x1``'s shape without the last axis).
+
+    Gradient
+    --------
+    With respect to ``x1`` only: :math:`-\partial \cos / \partial x_1` for :math:`y = 1`;
+    for :math:`y = -1`, :math:`\partial \cos / \partial x_1` where :math:`\cos \ge m` (at
+    :math:`\cos = m` too, PyTorch's choice: its ``clamp_min`` passes the gradient) and 0
+    elsewhere, with
+
+    .. math::
+
+       \frac{\partial \cos(x_1, x_2)}{\partial x_1}
+       = \frac{x_2}{n_1 n_2} - \cos(x_1, x_2)\,\frac{x_1}{n_1^2}
+
+       n_i = \sqrt{\lVert x_i \rVert^2 + \epsilon} .
+
+    Notes
+    -----
+    :math:`1 - \cos` and the gradient are computed from the unit vectors, without the
+    cancellation that computing :math:`1 - \cos` directly suffers for nearly parallel
+    vectors (see ``_cosine`` in the source). A zero vector has cosine 0 with everything.
     """
     margin = scalar("margin", margin, low=-1.0, high=1.0)
     x2, y = target
@@ -151,12 +240,45 @@ def cosine_embedding(x1, target, *, margin=0.0):
 
 @reference(_feature_pairs)
 def cosine_similarity(pred, target):
-    """Keras' cosine similarity loss, one value per sample (vectors along the last axis):
-    ``l = -normalize(target) . normalize(pred)``, ``normalize(x) = x / max(|x|, 1e-7)``.
+    r"""Keras' cosine similarity loss: minus the cosine of prediction and target, one value per
+    sample.
 
-    It is ``-cos(pred, target)``, in [-1, 1]; 0 if either vector is zero.
-    Gradient with respect to ``pred``.  Norms are computed without overflow
-    (``|x|**2`` overflows for ``|x| > 1.3e154``; Keras then returns 0).
+    .. math::
+
+       \ell(\hat y, y) = -\,\frac{y}{\max(\lVert y \rVert, \varepsilon)} \cdot
+       \frac{\hat y}{\max(\lVert \hat y \rVert, \varepsilon)}
+
+    with :math:`\varepsilon = 10^{-7}`, over the last axis: :math:`-\cos(\hat y, y)`, in
+    :math:`[-1, 1]`, and 0 if either vector is zero.
+
+    Parameters
+    ----------
+    pred, target : array_like
+        Predictions :math:`\hat y` and targets :math:`y`, float, the same shape ``(N, D)`` or
+        ``(..., D)`` (at least 1-D), vectors along the last axis.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per sample, shape ``(N,)``
+        (``pred``'s shape without the last axis).
+
+    Gradient
+    --------
+    With respect to ``pred``, with :math:`N(x) = \max(\lVert x \rVert, \varepsilon)`:
+
+    .. math::
+
+       \frac{\partial \ell}{\partial \hat y} = \begin{cases}
+       -\dfrac{y}{N(\hat y)\, N(y)} - \ell\, \dfrac{\hat y}{\lVert \hat y \rVert^2}
+       & \lVert \hat y \rVert \ge \varepsilon \\[1ex]
+       -\dfrac{y}{\varepsilon\, N(y)} & \lVert \hat y \rVert < \varepsilon
+       \end{cases}
+
+    Notes
+    -----
+    The norms are computed without overflow: :math:`\lVert x \rVert^2` overflows for
+    :math:`\lVert x \rVert > 1.3 \times 10^{154}`, where Keras then returns 0.
     """
     norm_p, norm_t = _pnorm_and_grad(pred, 2.0)[0], _pnorm_and_grad(target, 2.0)[0]
     floor_p, floor_t = np.maximum(norm_p, KERAS_EPSILON), np.maximum(norm_t, KERAS_EPSILON)
@@ -181,15 +303,52 @@ def _pnorm_and_grad(u, p):
 
 @reference(_triplet)
 def triplet_margin(anchor, target, *, margin=1.0, p=2.0, eps=1e-6, swap=False):
-    """Triplet margin loss, ``target = (positive, negative)``, vectors along the last axis:
+    r"""Triplet margin loss: the anchor should be closer to the positive than to the negative,
+    by a margin.
 
-    ``l = max(d(a, pos) - d(a, neg) + margin, 0)`` with PyTorch's distance
-    ``d(x, y) = |x - y + eps|_p``: ``eps`` is added to the difference, so
-    ``d(x, x) = eps D**(1/p)``, not 0. With ``swap``, ``d(a, neg)`` is replaced by
-    ``min(d(a, neg), d(pos, neg))`` (Balntas et al., 2016). ``margin > 0``, ``p >= 1``.
-    Gradient with respect to the anchor only.  Subgradients as PyTorch picks them: at
-    ``z = d(a, pos) - d(a, neg) + margin = 0`` the loss is active (``clamp_min``), and a
-    tie ``d(a, neg) = d(pos, neg)`` gives half the gradient to each (``torch.min``).
+    .. math::
+
+       \ell(a, p, n) = \max\bigl(d(a, p) - d(a, n) + m,\ 0\bigr)
+
+       d(x, y) = \lVert x - y + \epsilon \rVert_p
+
+    with PyTorch's distance over the last axis: :math:`\epsilon` is added to the difference,
+    so :math:`d(x, x) = \epsilon D^{1/p}`, not 0. With ``swap`` (Balntas et al., 2016),
+    :math:`d(a, n)` is replaced by :math:`\min\bigl(d(a, n), d(p, n)\bigr)`.
+
+    Parameters
+    ----------
+    anchor : array_like
+        Anchors :math:`a`, float, shape ``(N, D)`` or ``(..., D)`` (at least 1-D), vectors
+        along the last axis.
+    target : tuple of array_like
+        ``(positive, negative)``, in PyTorch's argument order: the positives :math:`p` and
+        negatives :math:`n`, both of ``anchor``'s shape.
+    margin : float, default 1.0
+        The margin :math:`m > 0`.
+    p : float, default 2.0
+        The order of the norm, :math:`p \ge 1` (finite).
+    eps : float, default 1e-06
+        :math:`\epsilon \ge 0`, added to each coordinate of the difference.
+    swap : bool, default False
+        Use the distance swap: the smaller of :math:`d(a, n)` and :math:`d(p, n)`.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per triplet, shape ``(N,)``
+        (``anchor``'s shape without the last axis).
+
+    Gradient
+    --------
+    With respect to the anchor only: where :math:`z = d(a, p) - d(a, n) + m \ge 0`,
+    :math:`\nabla_a d(a, p) - s\, \nabla_a d(a, n)`, else 0, with
+    :math:`\nabla_u \lVert u \rVert_p = \operatorname{sign}(u)\,
+    \lvert u \rvert^{p-1} / \lVert u \rVert_p^{p-1}` (0 where the norm is 0).
+    :math:`s = 1` without ``swap``; with it, 1 where :math:`d(a, n) < d(p, n)`, 0 where
+    :math:`d(p, n)` (which has no anchor) is smaller. Subgradients as PyTorch picks them:
+    at :math:`z = 0` the loss is active (``clamp_min``), and a tie
+    :math:`d(a, n) = d(p, n)` gives :math:`s = 1/2` (``torch.min`` splits the gradient).
     """
     margin = scalar("margin", margin, low=0.0, low_open=True)
     p = scalar("p", p, low=1.0)
@@ -208,12 +367,42 @@ def triplet_margin(anchor, target, *, margin=1.0, p=2.0, eps=1e-6, swap=False):
 
 @reference(_distances_and_pair_labels)
 def contrastive(pred, target, *, margin=1.0, similar=1):
-    """Contrastive loss of a distance ``pred >= 0`` with pair labels ``target`` in {0, 1}:
-    ``l = d**2`` for a similar pair, ``max(margin - d, 0)**2`` for a dissimilar one.
+    r"""Contrastive loss of a pair's distance: squared distance for a similar pair, squared
+    shortfall from the margin for a dissimilar one.
 
-    ``similar`` is the label of a similar pair, and conventions differ: 1 in TF Addons'
-    ``ContrastiveLoss``, 0 in Hadsell et al. (2006) and Flux's ``siamese_contrastive_loss``.
-    (Hadsell et al. also halve both terms.) ``dl/dpred = 2 d`` or ``-2 max(margin - d, 0)``.
+    .. math::
+
+       \ell(d, y) = \begin{cases} d^2 & y = s \\ \max(m - d,\ 0)^2 & y \ne s \end{cases}
+
+    with :math:`d` the distance ``pred`` and :math:`s` the label of a similar pair
+    (``similar``).
+
+    Parameters
+    ----------
+    pred, target : array_like
+        ``pred``: distances :math:`d \ge 0` (checked), float, any shape. ``target``: pair
+        labels :math:`y \in \{0, 1\}` (floats) of the same shape; any other label is
+        rejected.
+    margin : float, default 1.0
+        The margin :math:`m \ge 0` that dissimilar pairs are pushed to.
+    similar : int, default 1
+        The label of a similar pair, 0 or 1 (a ``bool`` is rejected). Conventions differ:
+        1 in TF Addons' ``ContrastiveLoss``, 0 in Hadsell et al. (2006) and Flux's
+        ``siamese_contrastive_loss``.
+
+    Returns
+    -------
+    float or ndarray
+        The reduced loss; with ``reduction='none'``, one value per pair (``pred``'s shape).
+
+    Gradient
+    --------
+    :math:`\partial \ell / \partial d = 2 d` for a similar pair,
+    :math:`-2 \max(m - d, 0)` for a dissimilar one.
+
+    Notes
+    -----
+    Hadsell et al. also halve both terms.
     """
     margin = scalar("margin", margin, low=0.0)
     if similar not in (0, 1) or isinstance(similar, bool):
