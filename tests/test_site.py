@@ -347,6 +347,24 @@ def solution_problems(page) -> list[str]:
     return problems
 
 
+#: JPEG's largest side; a taller page (the API page on a phone) is shot in parts.
+JPEG_MAX = 65_000
+
+
+def screenshots(page, name: str) -> None:
+    """The whole page as ``name.jpeg`` in :data:`SCREENSHOTS`, or as ``name-1.jpeg``,
+    ``name-2.jpeg``, ... when it is taller than a JPEG can be."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    width, height = page.evaluate("[document.documentElement.scrollWidth, "
+                                  "document.documentElement.scrollHeight]")
+    tops = range(0, height, JPEG_MAX)
+    for i, top in enumerate(tops, 1):
+        path = SCREENSHOTS / (f"{name}-{i}.jpeg" if len(tops) > 1 else f"{name}.jpeg")
+        page.screenshot(path=str(path), full_page=True, quality=80, clip={
+            "x": 0, "y": top, "width": width, "height": min(JPEG_MAX, height - top)})
+        assert path.stat().st_size, f"empty screenshot {path.name}"
+
+
 def check_page(browser, site: str, path: str, viewport: str) -> None:
     """Open ``path`` at ``viewport``: it loads with no error, its formulas and images
     render, and it has none of the problems above; screenshots of the pages of the TOC
@@ -385,10 +403,7 @@ def check_page(browser, site: str, path: str, viewport: str) -> None:
         problems += [f"icon U+{c:04X} is not in the icon font"
                      for c in page.evaluate(ICONS) if c not in icon_subset()]
         if path in TOC_PAGES:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            shot = path.removesuffix(".html").replace("/", "_")
-            page.screenshot(path=str(SCREENSHOTS / f"{shot}-{viewport}.jpeg"), full_page=True,
-                            quality=80)
+            screenshots(page, f"{path.removesuffix('.html').replace('/', '_')}-{viewport}")
             problems += drawer_problems(page, phone)
         problems += solution_problems(page)  # last: it opens them
         assert not problems, "\n".join(problems)
