@@ -8,6 +8,7 @@ the references; the other columns are names recorded from those libraries' sourc
 
 from __future__ import annotations
 
+from .fmt import Table, table
 from .registry import DEFAULT_REDUCTION, REGISTRY
 from .spec import Api, LossSpec
 
@@ -25,8 +26,8 @@ COLUMNS = {
 }
 
 # DEFAULT_REDUCTION: the registry's, shown here
-__all__ = ["COLUMNS", "DEFAULT_REDUCTION", "NONE", "defaults_table", "described",
-           "names_table", "short"]
+__all__ = ["COLUMNS", "DEFAULT_REDUCTION", "NONE", "chapter_table", "defaults_table",
+           "described", "names_table", "short"]
 
 NONE = "—"
 
@@ -40,10 +41,16 @@ def short(name: str) -> str:
     return name
 
 
-def described(api: Api) -> str:
-    """The API's short name, with how it differs from the reference in parentheses."""
+def described(api: Api, *, arguments: bool = False) -> str:
+    """The API's short name, with how it differs from the reference in parentheses; with
+    ``arguments``, called with its defaults (its reduction aside) and the arguments passed
+    to match the reference: ``huber_loss(delta=1.0)``."""
+    name = short(api.name)
+    if arguments:
+        args = {**{k: v for k, v in api.defaults.items() if k != "reduction"}, **api.fixed}
+        name += f"({', '.join(f'{k}={v!r}' for k, v in args.items())})"
     notes = api.notes()
-    return f"{short(api.name)} ({'; '.join(notes)})" if notes else short(api.name)
+    return f"{name} ({'; '.join(notes)})" if notes else name
 
 
 def names_row(spec: LossSpec) -> list[str]:
@@ -59,6 +66,17 @@ def names_row(spec: LossSpec) -> list[str]:
 def names_table() -> tuple[list[list[str]], list[str]]:
     """Rows and headers: every registered loss and its name in each framework."""
     return [names_row(s) for s in REGISTRY.values()], ["loss", *COLUMNS]
+
+
+def chapter_table(chapter: str) -> Table:
+    """A chapter's losses and the PyTorch, Keras and optax calls that compute each (the
+    chapter's summary)."""
+    frameworks = {"PyTorch": "torch", "Keras": "keras", "optax": "optax"}
+    rows = [[spec.key, spec.title, *("; ".join(described(a, arguments=True)
+                                               for a in spec.apis if a.framework.key == key)
+                                     or NONE for key in frameworks.values())]
+            for spec in REGISTRY.values() if spec.chapter == chapter]
+    return table(rows, ["lossbook", "loss", *frameworks])
 
 
 def _call(api: Api | None) -> str:

@@ -118,6 +118,18 @@ def test_notes_say_how_an_api_differs_from_its_reference():
     assert names["optax"] == "squared_error; l2_loss (× 0.5)"
 
 
+def test_chapter_table_lists_each_loss_of_the_chapter_with_its_calls():
+    rows = conventions.chapter_table("03_probabilistic_classification").rows
+    assert [r[0] for r in rows] == [s.key for s in lb.REGISTRY.values()
+                                    if s.chapter == "03_probabilistic_classification"]
+    cross_entropy = next(r for r in rows if r[0] == "cross_entropy")
+    assert cross_entropy[2] == ("nn.CrossEntropyLoss(weight=None, ignore_index=-100, "
+                                "label_smoothing=0.0)")
+    assert cross_entropy[3] == ("SparseCategoricalCrossentropy(from_logits=True, "
+                                "ignore_class=None)")
+    assert next(r for r in rows if r[0] == "binary_cross_entropy")[4] == conventions.NONE
+
+
 def test_api_refuses_unknown_conversions():
     with pytest.raises(ValueError, match="target_as must be one of"):
         OPTAX.api("hinge_loss", target_as="signs")
