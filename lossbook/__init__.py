@@ -4,7 +4,7 @@
 :mod:`lossbook.frameworks` and :func:`setup` import them when called.
 """
 
-from . import accuracy, truth
+from . import accuracy, conventions, truth
 from .adaptive import adaptive_log_prob, adaptive_softmax
 from .calibration import Reliability, expected_calibration_error, reliability
 from .check import Disagreement, check
