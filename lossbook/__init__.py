@@ -47,7 +47,7 @@ from .registry import ARGUMENT_ORDER, REGISTRY, LossSpec
 from .regression import huber, l1, log_cosh, mape, mse, msle, pinball, smooth_l1
 
 __all__ = [
-    "accuracy", "truth",
+    "accuracy", "conventions", "truth",
     "ARGUMENT_ORDER", "REDUCTIONS", "REGISTRY", "Disagreement", "LossSpec", "Reference",
     "Result", "check", "fmt", "huber", "l1", "line_with_outliers", "log_cosh", "loss_curves",
     "mape", "mse", "msle", "pinball", "reduce", "regression_batch", "rng", "run_tf",

@@ -106,16 +106,25 @@ def show(obj) -> None:
         print(obj)
 
 
+#: How myst-nb marks a glued value that the cell does not show (``myst_nb.ext.glue``).
+GLUE_PREFIX = "application/papermill.record/"
+
+
 def glue(name: str, value, decimals: int = DECIMALS) -> None:
     """Keep a computed number for the text, rounded exactly as :func:`fmt` prints it.
 
     In a chapter's markdown, ``{glue:text}`name:.3f``` then shows the number (with the
     same or fewer decimals), so a sentence cannot drift from the output beside it.
-    Integers are kept as they are.  Needs myst-nb (the book's build) at run time.
+    Integers are kept as they are.  The output is what ``myst_nb.glue(name, value,
+    display=False)`` displays, written here with IPython: importing myst-nb takes a second
+    in every notebook that glues.
     """
-    from myst_nb import glue as myst_glue
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display
 
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"glue() keeps numbers; assert a claim like {name!r} in a cell instead")
     kept = int(value) if isinstance(value, (int, np.integer)) else float(fmt(value, decimals))
-    myst_glue(name, kept, display=False)
+    bundle, metadata = format_display_data(kept)
+    metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+    display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)

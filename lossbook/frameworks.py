@@ -112,7 +112,10 @@ def run_jax(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Re
         out = loss(p, *args, **kwargs)
         return jnp.sum(out), out
 
-    (_, out), grad = jax.value_and_grad(total, has_aux=True)(jnp.asarray(pred, dtype=dt))
+    # jitted: one compilation of the whole loss and gradient (eager JAX compiles each
+    # operation for each new shape, several times slower in a notebook)
+    step = jax.jit(jax.value_and_grad(total, has_aux=True))
+    (_, out), grad = step(jnp.asarray(pred, dtype=dt))
     return Result(np.asarray(out), np.asarray(grad), str(out.dtype))
 
 

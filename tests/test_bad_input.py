@@ -181,12 +181,19 @@ def test_several_inputs_and_normalisation(call, error, message):
         call()
 
 
-def test_glue_keeps_the_printed_rounding(monkeypatch):
-    kept = {}
-    monkeypatch.setattr("myst_nb.glue", lambda name, value, display: kept.update({name: value}))
+def test_glue_keeps_the_printed_rounding_as_myst_nb_glues(monkeypatch):
+    import myst_nb
+    import myst_nb.ext.glue
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: shown.append((a, k)))
+    monkeypatch.setattr(myst_nb.ext.glue, "ipy_display", lambda *a, **k: shown.append((a, k)))
     lb.glue("a", 0.91349, 3)
+    myst_nb.glue("a", 0.913, display=False)
     lb.glue("n", np.int64(20))
-    assert kept == {"a": 0.913, "n": 20}
-    assert type(kept["n"]) is int
+    myst_nb.glue("n", 20, display=False)
+    assert shown[0] == shown[1] and shown[2] == shown[3]
+    assert shown[0][0][0] == {"application/papermill.record/text/plain": "0.913"}
+    assert shown[2][0][0] == {"application/papermill.record/text/plain": "20"}
     with pytest.raises(TypeError, match="assert a claim"):
         lb.glue("b", True)

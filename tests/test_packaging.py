@@ -12,10 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 #: Imported inside functions only, and not dependencies: the frameworks a chapter teaches
 #: (the reader installs them, ``requirements.txt`` pins them), IPython and its inline
-#: backend, which every notebook kernel has (``lb.show``, figures in ``lb.setup()``), and
-#: myst-nb, whose ``glue`` only the book's own notebooks call (``lb.glue``).
+#: backend, which every notebook kernel has (``lb.show``, ``lb.glue``, figures in
+#: ``lb.setup()``).
 NOT_DEPENDENCIES = {"torch", "tensorflow", "keras", "jax", "optax", "IPython",
-                    "matplotlib_inline", "myst_nb"}
+                    "matplotlib_inline"}
 
 
 def third_party_imports() -> tuple[set[str], set[str]]:
