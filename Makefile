@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval.cfg
 
-.PHONY: site serve lab test unit nbval notebooks bench lint clean
+.PHONY: site site-html site-single serve lab test unit nbval notebooks bench lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -17,9 +17,18 @@ $(STAMP): requirements.txt pyproject.toml
 SITE_OUT := .
 
 site: $(STAMP)                       ## the static site, the notebook bundle and the book PDF
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going --path-output $(SITE_OUT)
+	$(MAKE) -j2 --no-print-directory SITE_OUT=$(SITE_OUT) site-html site-single
 	$(PY) scripts/bundle.py $(SITE_OUT)/_build/html
-	$(PY) scripts/book_pdf.py $(SITE_OUT)/_build/html --out $(SITE_OUT)
+	$(PY) scripts/book_pdf.py $(SITE_OUT)/_build/html $(SITE_OUT)/_build/single/_build/singlehtml
+
+# The HTML site and the single-page book the PDF is printed from, built side by side (each
+# into its own folder: two builds must not share Sphinx's environment).
+site-html:
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going --path-output $(SITE_OUT)
+
+site-single:
+	$(VENV)/bin/jupyter-book build . --builder singlehtml -W -n --keep-going \
+	    --path-output $(SITE_OUT)/_build/single
 
 serve: site                          ## serve the built site on http://127.0.0.1:8000
 	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory _build/html

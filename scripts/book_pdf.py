@@ -1,9 +1,11 @@
 """The whole book as one PDF, without TeX and without downloads.
 
     python scripts/book_pdf.py _build/html        # writes _build/html/loss-functions-book.pdf
+    python scripts/book_pdf.py _build/html _build/single/_build/singlehtml  # prints a build
 
 Jupyter Book's ``singlehtml`` builder puts every page of the table of contents into one
-HTML page (from the stored outputs, as the site). Debian's Chromium opens it from a server
+HTML page (from the stored outputs, as the site); ``make site`` runs it beside the HTML
+build and passes its folder, otherwise it is built here. Debian's Chromium opens it from a server
 on 127.0.0.1 (a request for anything else is an error), waits until MathJax has typeset
 every formula, rearranges the page into a book (title page, contents, the introduction,
 then each chapter on a new page) and prints it with Playwright's ``page.pdf``.
@@ -218,29 +220,27 @@ def print_pdf(single: Path, out: Path) -> None:
         raise RuntimeError(f"the book requested files from outside 127.0.0.1: {outside}")
 
 
-def build(html: Path, out: Path = ROOT) -> Path:
-    """Build the single-page book into ``out/_build/singlehtml`` and print it into the
-    site ``html``. With ``out`` the checkout (``make site``), the build reuses the HTML
-    build's parsed pages."""
-    if not ensure(CHROMIUM, "chromium"):
-        sys.exit(f"{CHROMIUM} is missing: apt-get install chromium")
+def build_single(out: Path = ROOT / "_build" / "single") -> Path:
+    """Build the single-page book into ``out/_build/singlehtml``; returns that folder."""
     jb = Path(sys.executable).parent / "jupyter-book"
     proc = subprocess.run([str(jb), "build", str(ROOT), "--builder", "singlehtml", "-W", "-n",
                            "--keep-going", "--path-output", str(out)],
                           capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         sys.exit(f"the singlehtml build failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
-    print_pdf(out / "_build" / "singlehtml", html / PDF)
-    return html / PDF
+    return out / "_build" / "singlehtml"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("html", type=Path, help="the built site (the PDF is written there)")
-    parser.add_argument("--out", type=Path, default=ROOT,
-                        help="where jupyter-book writes _build/singlehtml (default: .)")
+    parser.add_argument("single", type=Path, nargs="?",
+                        help="a singlehtml build to print (default: build one)")
     args = parser.parse_args()
-    print(f"wrote {build(args.html, args.out)}")
+    if not ensure(CHROMIUM, "chromium"):
+        sys.exit(f"{CHROMIUM} is missing: apt-get install chromium")
+    print_pdf(args.single or build_single(), args.html / PDF)
+    print(f"wrote {args.html / PDF}")
 
 
 if __name__ == "__main__":
