@@ -16,6 +16,7 @@ loss is not a scalar), with ``backward()``, ``tf.GradientTape`` and
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -93,7 +94,10 @@ def run_jax(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Re
 
     Array arguments become JAX arrays (floats in ``dtype``, integers ``int64``).  float64
     needs ``jax_enable_x64``, which :func:`lossbook.environment.setup` turns on (call it before JAX
-    creates any array).
+    creates any array).  Loss and gradient are compiled together with ``jax.jit``, once
+    per ``loss`` object and input shapes: every argument is traced (bind a value the loss
+    needs as a Python constant into ``loss``), and what ``loss`` closes over is read when
+    it is first compiled, as with ``jax.jit``.
     """
     import jax
     import jax.numpy as jnp
@@ -106,17 +110,32 @@ def run_jax(loss: Callable, pred, *args, dtype: str = "float64", **kwargs) -> Re
     def array(x):
         return _convert(x, dt, jnp.asarray)
 
-    args, kwargs = [array(a) for a in args], {k: array(v) for k, v in kwargs.items()}
-
-    def total(p):
-        out = loss(p, *args, **kwargs)
-        return jnp.sum(out), out
-
-    # jitted: one compilation of the whole loss and gradient (eager JAX compiles each
-    # operation for each new shape, several times slower in a notebook)
-    step = jax.jit(jax.value_and_grad(total, has_aux=True))
-    (_, out), grad = step(jnp.asarray(pred, dtype=dt))
+    (_, out), grad = _jitted(loss)(jnp.asarray(pred, dtype=dt), [array(a) for a in args],
+                                   {k: array(v) for k, v in kwargs.items()})
     return Result(np.asarray(out), np.asarray(grad), str(out.dtype))
+
+
+#: One compiled value-and-gradient per loss function, while the function lives.
+_JITTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _jitted(loss: Callable) -> Callable:
+    """``jax.jit(jax.value_and_grad(...))`` of ``loss``'s sum, with ``loss``'s output as aux.
+
+    Kept per ``loss``, so that a property test calling the same loss on many inputs
+    compiles once per input shape (a new function would compile on every call; eager JAX
+    compiles each operation for each new shape, several times slower still).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    if loss not in _JITTED:
+        def total(p, args, kwargs):
+            out = loss(p, *args, **kwargs)
+            return jnp.sum(out), out
+
+        _JITTED[loss] = jax.jit(jax.value_and_grad(total, has_aux=True))
+    return _JITTED[loss]
 
 
 def adaptive_weights(module) -> dict:

@@ -6,7 +6,6 @@ Test modules import what they need from here; the input strategies are in ``stra
 from __future__ import annotations
 
 import ast
-import functools
 from pathlib import Path
 
 import numpy as np
@@ -69,25 +68,36 @@ def assert_matches_pytorch(key: str, pred, target, *, reduction: str,
 def run_optax(api: Api, pred, *others, params: dict | None = None,
               reduction: str = "none") -> lb.Result:
     """The registry's optax loss ``api`` with reference-named ``params``: its ``then`` over
-    the last axis, and ``reduction`` (a key of ``OPTAX.reductions``) on top, in JAX.
+    the last axis, and ``reduction`` (a key of ``OPTAX.reductions``) on top, in JAX."""
+    params = params or {}
+    static = tuple(sorted((k, v) for k, v in params.items() if isinstance(v, (bool, int))))
+    traced = {api.params[k]: v for k, v in params.items() if (k, v) not in static}
+    return lb.run_jax(optax_loss(api, static, reduction), pred, *others, **traced)
 
-    The optax function is jitted with its float arguments traced, so it compiles once per
-    input shape (eager JAX compiles every operation for every new shape, about 50 per
-    loss and gradient: minutes over a property test); integer arguments are static.
-    """
-    import jax
+
+#: The functions :func:`optax_loss` made, by API (its ``id``: an ``Api`` holds dicts, so
+#: it has no hash), integer parameters and reduction.
+_OPTAX_LOSSES: dict[tuple, tuple] = {}
+
+
+def optax_loss(api: Api, static: tuple, reduction: str):
+    """What :func:`run_optax` runs: the optax function with its integer (static)
+    parameters bound, ``then`` and ``reduction`` applied.  The same function for the same
+    arguments, so that ``lb.run_jax`` compiles it once per input shape, with the float
+    parameters traced: a property test compiles once per shape it draws, not per example."""
     import jax.numpy as jnp
 
-    bound = api.build(params)  # the optax function with its arguments bound
-    static = tuple(k for k, v in bound.keywords.items() if isinstance(v, int))
-    loss = functools.partial(jax.jit(bound.func, static_argnames=static), **bound.keywords)
+    key = (id(api), static, reduction)
+    if key not in _OPTAX_LOSSES:
+        loss = api.build(dict(static))
 
-    def reduced(p, *args):
-        out = loss(p, *args)
-        if api.then:
-            out = getattr(jnp, api.then)(out, axis=-1)
-        return out if reduction == "none" else getattr(jnp, reduction)(out)
-    return lb.run_jax(reduced, pred, *others)
+        def reduced(p, *args, **traced):
+            out = loss(p, *args, **traced)
+            if api.then:
+                out = getattr(jnp, api.then)(out, axis=-1)
+            return out if reduction == "none" else getattr(jnp, reduction)(out)
+        _OPTAX_LOSSES[key] = (api, reduced)  # the API kept alive: its id stays its own
+    return _OPTAX_LOSSES[key][1]
 
 
 def optax_expected(api: Api, ref: lb.Reference, pred, target, *, reduction: str = "none",
