@@ -26,7 +26,9 @@ differently in the last bit); TensorFlow and JAX run on the CPU anyway.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import mpmath
@@ -292,10 +294,18 @@ def jax_run(case: Case, dtype: str) -> Computed | None:
     api = REGISTRY[case.key].optax
     if api is None or case.params or api.then or api.sums_last_axis or api.reference_params:
         return None
-    loss = api.build()
-    r = run_jax(lambda p, t: loss(p, t) / api.scale, _cast(case.pred, dtype),
+    r = run_jax(_optax_loss(case.key), _cast(case.pred, dtype),
                 _cast(api.target(np.asarray(case.target)), dtype), dtype=dtype)
     return Computed(float(np.sum(r.value)), np.ravel(r.grad).astype(np.float64))
+
+
+@functools.cache
+def _optax_loss(key: str) -> Callable:
+    """The registry's optax loss of ``key``, divided by its scale: one function per loss,
+    which :func:`run_jax` compiles once per input shape and dtype, not once per case."""
+    api = REGISTRY[key].optax
+    loss = api.build()
+    return lambda p, t: loss(p, t) / api.scale
 
 
 def run(case: Case, implementation: str) -> Computed | None:
