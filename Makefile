@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval.cfg
 
-.PHONY: site site-html site-single serve lab test unit nbval notebooks bench lint clean
+.PHONY: site site-html site-single serve lab test unit nbval screenshots notebooks bench lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -46,6 +46,9 @@ unit: $(STAMP)
 
 nbval: $(STAMP)
 	$(PYTEST) -n 2 --dist loadscope $(NBVAL) chapters
+
+screenshots: $(STAMP)                ## the browser test, saving every page in _build/screenshots/
+	$(PYTEST) -n 2 --dist loadscope tests/test_site.py --screenshots
 
 notebooks: $(STAMP)                  ## regenerate stored outputs (the only way to make them)
 	$(PY) scripts/run_notebooks.py

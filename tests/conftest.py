@@ -13,6 +13,12 @@ settings.register_profile("local", print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") == "true" else "local")
 
 
+def pytest_addoption(parser):
+    parser.addoption("--screenshots", action="store_true",
+                     help="the browser test saves full-page screenshots of every page of "
+                          "the table of contents, at both widths, in _build/screenshots/")
+
+
 @pytest.fixture(scope="session")
 def frameworks():
     """PyTorch and Keras, set up exactly as in the notebooks."""

@@ -365,10 +365,10 @@ def screenshots(page, name: str) -> None:
         assert path.stat().st_size, f"empty screenshot {path.name}"
 
 
-def check_page(browser, site: str, path: str, viewport: str) -> None:
+def check_page(browser, site: str, path: str, viewport: str, shots: bool = False) -> None:
     """Open ``path`` at ``viewport``: it loads with no error, its formulas and images
-    render, and it has none of the problems above; screenshots of the pages of the TOC
-    go to ``_build/screenshots/``."""
+    render, and it has none of the problems above; with ``shots``, screenshots of the
+    pages of the TOC go to ``_build/screenshots/``."""
     visit = PageVisit(browser, site, viewport)
     page = visit.page
     phone = viewport == "phone"
@@ -403,7 +403,8 @@ def check_page(browser, site: str, path: str, viewport: str) -> None:
         problems += [f"icon U+{c:04X} is not in the icon font"
                      for c in page.evaluate(ICONS) if c not in icon_subset()]
         if path in TOC_PAGES:
-            screenshots(page, f"{path.removesuffix('.html').replace('/', '_')}-{viewport}")
+            if shots:
+                screenshots(page, f"{path.removesuffix('.html').replace('/', '_')}-{viewport}")
             problems += drawer_problems(page, phone)
         problems += solution_problems(page)  # last: it opens them
         assert not problems, "\n".join(problems)
@@ -411,17 +412,24 @@ def check_page(browser, site: str, path: str, viewport: str) -> None:
         visit.close()
 
 
+@pytest.fixture(scope="session")
+def shots(request) -> bool:
+    """Whether to take screenshots (``--screenshots``, ``make screenshots``): they are for
+    a person to look at, and take a third of the browser test's time."""
+    return request.config.getoption("--screenshots")
+
+
 # One class per viewport: `--dist loadscope` gives each class to a worker of its own.
 class TestDesktop:
     @pytest.mark.parametrize("path", PAGES)
-    def test_page(self, browser, site, path):
-        check_page(browser, site, path, "desktop")
+    def test_page(self, browser, site, shots, path):
+        check_page(browser, site, path, "desktop", shots)
 
 
 class TestPhone:
     @pytest.mark.parametrize("path", PAGES)
-    def test_page(self, browser, site, path):
-        check_page(browser, site, path, "phone")
+    def test_page(self, browser, site, shots, path):
+        check_page(browser, site, path, "phone", shots)
 
 
 def test_search_finds_a_loss_by_name(browser, site):
