@@ -4,6 +4,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval.cfg
+# two workers, a module (a notebook) per worker at a time, in the order tests/conftest.py gives
+XDIST  := -n 2 --dist loadscope --no-loadscope-reorder
 
 .PHONY: site site-html site-single serve lab test unit nbval screenshots notebooks bench lint clean
 
@@ -39,16 +41,16 @@ lab: $(STAMP)                        ## JupyterLab on 127.0.0.1 in chapters/, My
 
 test: $(STAMP)                       ## everything: unit, hygiene, nbval, build
 	$(VENV)/bin/ruff check lossbook tests scripts _ext conftest.py
-	$(PYTEST) -n 2 --dist loadscope $(NBVAL) tests chapters
+	$(PYTEST) $(XDIST) $(NBVAL) tests chapters
 
 unit: $(STAMP)
-	$(PYTEST) -n 2 --dist loadscope tests --ignore=tests/test_site.py
+	$(PYTEST) $(XDIST) tests --ignore=tests/test_site.py
 
 nbval: $(STAMP)
-	$(PYTEST) -n 2 --dist loadscope $(NBVAL) chapters
+	$(PYTEST) $(XDIST) $(NBVAL) chapters
 
 screenshots: $(STAMP)                ## the browser test, saving every page in _build/screenshots/
-	$(PYTEST) -n 2 --dist loadscope tests/test_site.py --screenshots
+	$(PYTEST) $(XDIST) tests/test_site.py --screenshots
 
 notebooks: $(STAMP)                  ## regenerate stored outputs (the only way to make them)
 	$(PY) scripts/run_notebooks.py

@@ -36,7 +36,7 @@ from scripts.pages import page_weights  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
-          "--dist", "loadscope"]
+          "--dist", "loadscope", "--no-loadscope-reorder"]
 NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval.cfg"]
 
 

@@ -13,6 +13,23 @@ settings.register_profile("local", print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") == "true" else "local")
 
 
+#: The modules that take longest (a minute or more of one worker), in that order.
+LONGEST = ["test_downloads.py", "test_site.py", "test_references_vs_frameworks.py",
+           "test_ctc.py", "test_lab.py", "test_accuracy.py"]
+
+
+def pytest_collection_modifyitems(items):
+    """The order in which xdist hands out modules (``--dist loadscope
+    --no-loadscope-reorder`` keeps it): the longest first, then the chapters, then the
+    short unit tests, so that the two workers finish together.  The sort is stable: the
+    cells of a notebook keep their order."""
+    def rank(item) -> int:
+        if item.path.name in LONGEST:
+            return LONGEST.index(item.path.name)
+        return len(LONGEST) + (item.path.suffix != ".ipynb")
+    items.sort(key=rank)
+
+
 def pytest_addoption(parser):
     parser.addoption("--screenshots", action="store_true",
                      help="the browser test saves full-page screenshots of every page of "
