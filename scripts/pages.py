@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urljoin
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,10 +59,19 @@ def count_bytes(page) -> dict[str, int]:
     return sizes
 
 
+#: A page that sends the browser on at once (the site's ``index.html``).
+REDIRECT = re.compile(r'<meta http-equiv="Refresh" content="0; url=([^"]+)"', re.I)
+
+
 def settle(page, url: str) -> None:
-    """Open ``url`` and wait until its formulas are typeset and nothing more is loading
-    (the fonts that the formulas need come last)."""
-    page.goto(url, wait_until="load")
+    """Open ``url`` (and where it redirects to) and wait until its formulas are typeset and
+    nothing more is loading (the fonts that the formulas need come last)."""
+    redirect = REDIRECT.search(page.request.get(url).text())
+    if redirect:  # wait for the second page, not only the first (a race otherwise)
+        with page.expect_navigation(url=urljoin(url, redirect[1]), wait_until="load"):
+            page.goto(url)
+    else:
+        page.goto(url, wait_until="load")
     if page.locator(".math").count():
         page.wait_for_function("() => window.MathJax?.startup?.promise")
         page.evaluate("() => MathJax.startup.promise")

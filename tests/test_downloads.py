@@ -30,13 +30,11 @@ RUN = "01_foundations"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The site as ``make site`` builds it, into a temporary folder."""
-    out = tmp_path_factory.mktemp("site")
-    proc = subprocess.run(["make", "-o", ".venv/.installed", "site", f"SITE_OUT={out}"],
-                          cwd=ROOT, capture_output=True, text=True)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
-    return out / "_build" / "html"
+def site(made_site) -> Path:
+    """The site as ``make site`` builds it (``tests/conftest.py``), shared with the site
+    tests."""
+    assert made_site.returncode == 0, made_site.log[-4000:]
+    return made_site.html
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,12 @@ in a real browser, on a 1280 px screen and on a phone."""
 from __future__ import annotations
 
 import base64
-import fcntl
 import functools
 import hashlib
 import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,36 +17,20 @@ import yaml
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parent.parent
-HTML = ROOT / "_build" / "html"
 CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb"))
 
 
 @pytest.fixture(scope="module")
-def build():
-    """Build the site as ``make site`` does (``-W -n --keep-going``), once per test run:
-    the browser tests are split over the xdist workers, and the first one to get here
-    builds while the others wait and reuse its result (an incremental rebuild would not
-    repeat the warnings)."""
-    (ROOT / "_build").mkdir(exist_ok=True)
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    done = ROOT / "_build" / "test-build.json"
-    with open(ROOT / "_build" / "test-build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if run and done.exists() and json.loads(done.read_text())["run"] == run:
-            return subprocess.CompletedProcess(**json.loads(done.read_text())["result"])
-        jb = Path(sys.executable).parent / "jupyter-book"
-        proc = subprocess.run([str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"],
-                              capture_output=True, text=True, cwd=ROOT)
-        done.write_text(json.dumps({"run": run, "result": {
-            "args": proc.args, "returncode": proc.returncode, "stdout": proc.stdout,
-            "stderr": proc.stderr}}))
-    return proc
+def html(made_site) -> Path:
+    """The site as ``make site`` builds it (``-W -n --keep-going``; ``tests/conftest.py``),
+    shared with the download tests."""
+    assert made_site.returncode == 0, made_site.log[-3000:]
+    return made_site.html
 
 
-def test_build_has_no_warnings(build):
-    log = build.stdout + build.stderr
-    assert build.returncode == 0, log[-3000:]
-    assert not re.search(r"WARNING|ERROR", log), log[-3000:]
+def test_build_has_no_warnings(made_site):
+    assert made_site.returncode == 0, made_site.log[-3000:]
+    assert not re.search(r"WARNING|ERROR", made_site.log), made_site.log[-3000:]
 
 
 def notebook_has(chapter: str) -> tuple[bool, int]:
@@ -61,8 +43,8 @@ def notebook_has(chapter: str) -> tuple[bool, int]:
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_page_has_formulas_and_figures(build, chapter):
-    page = (HTML / "chapters" / f"{chapter}.html").read_text()
+def test_chapter_page_has_formulas_and_figures(html, chapter):
+    page = (html / "chapters" / f"{chapter}.html").read_text()
     has_math, figures = notebook_has(chapter)
     if has_math:
         assert 'class="math' in page, "formulas are rendered as math nodes"
@@ -71,15 +53,15 @@ def test_chapter_page_has_formulas_and_figures(build, chapter):
     assert len(images) >= figures, "every figure is in the page"
     for src in images:
         if not src.startswith(("http", "data:")):
-            assert (HTML / "chapters" / src).resolve().is_file(), src
+            assert (html / "chapters" / src).resolve().is_file(), src
     assert f"{chapter}.ipynb" in page, "download-notebook link"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_numbers_are_per_chapter(build, chapter):
+def test_numbers_are_per_chapter(html, chapter):
     """Chapter n is "n." in its title and in the chapter list; its equations are (n.k) and
     its figures Fig. n.k."""
-    page = (HTML / "chapters" / f"{chapter}.html").read_text()
+    page = (html / "chapters" / f"{chapter}.html").read_text()
     n = str(int(chapter[:2]))
     assert f'section-number">{n}. <' in page, "numbered title"
     assert f'href="{chapter}.html">{n}. ' in page or f'href="#">{n}. ' in page, "chapter list"
@@ -88,13 +70,13 @@ def test_numbers_are_per_chapter(build, chapter):
     assert "eqno" not in page or f'class="eqno">({n}.1)' in page
 
 
-def test_citations_and_bibliography_in_one_style(build):
+def test_citations_and_bibliography_in_one_style(html):
     """Author-year everywhere: "Huber [1964]" or "[Huber, 1964]" in the text, and the
     bibliography's labels "[Huber, 1964]" (not pybtex's "[Hub64]")."""
     labels = re.findall(r'class="label"><span class="fn-bracket">\[</span>([^<]+)<',
-                        (HTML / "bibliography.html").read_text())
+                        (html / "bibliography.html").read_text())
     assert labels and all(re.fullmatch(r"\D+, \d{4}", label) for label in labels), labels
-    page = (HTML / "chapters" / "02_regression.html").read_text()
+    page = (html / "chapters" / "02_regression.html").read_text()
     assert re.search(r"Huber \[<a [^>]*>1964</a>\]", page), "a textual citation"
 
 
@@ -128,10 +110,9 @@ def ensure_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def site(build):
+def site(html):
     """The built site served on 127.0.0.1 (an ephemeral port), as `make serve` does."""
-    assert build.returncode == 0
-    with serve(HTML) as base:
+    with serve(html) as base:
         yield base
 
 
@@ -242,12 +223,12 @@ ICONS = """() => [...new Set([...document.querySelectorAll("body *")].flatMap(el
     s.content.length === 3).map(s => s.content.codePointAt(1))))]"""
 
 
-@functools.cache
-def icon_subset() -> set[int]:
+@pytest.fixture(scope="module")
+def icons(html) -> set[int]:
     """Code points in the cut-down icon font the site ships (see _ext/lossbook_site.py)."""
     from fontTools.ttLib import TTFont
 
-    return set(TTFont(HTML / "_static" / "fa-solid-900-subset.woff").getBestCmap())
+    return set(TTFont(html / "_static" / "fa-solid-900-subset.woff").getBestCmap())
 
 
 IMAGES = """() => [...document.querySelectorAll("article img")].map(i => ({
@@ -365,7 +346,8 @@ def screenshots(page, name: str) -> None:
         assert path.stat().st_size, f"empty screenshot {path.name}"
 
 
-def check_page(browser, site: str, path: str, viewport: str, shots: bool = False) -> None:
+def check_page(browser, site: str, path: str, viewport: str, icons: set[int],
+               shots: bool = False) -> None:
     """Open ``path`` at ``viewport``: it loads with no error, its formulas and images
     render, and it has none of the problems above; with ``shots``, screenshots of the
     pages of the TOC go to ``_build/screenshots/``."""
@@ -401,7 +383,7 @@ def check_page(browser, site: str, path: str, viewport: str, shots: bool = False
         problems += page.evaluate(LAYOUT_PROBLEMS, [phone, VIEWPORTS[viewport]["width"]])
         problems += image_problems(page.evaluate(IMAGES), desktop=not phone)
         problems += [f"icon U+{c:04X} is not in the icon font"
-                     for c in page.evaluate(ICONS) if c not in icon_subset()]
+                     for c in page.evaluate(ICONS) if c not in icons]
         if path in TOC_PAGES:
             if shots:
                 screenshots(page, f"{path.removesuffix('.html').replace('/', '_')}-{viewport}")
@@ -422,14 +404,14 @@ def shots(request) -> bool:
 # One class per viewport: `--dist loadscope` gives each class to a worker of its own.
 class TestDesktop:
     @pytest.mark.parametrize("path", PAGES)
-    def test_page(self, browser, site, shots, path):
-        check_page(browser, site, path, "desktop", shots)
+    def test_page(self, browser, site, icons, shots, path):
+        check_page(browser, site, path, "desktop", icons, shots)
 
 
 class TestPhone:
     @pytest.mark.parametrize("path", PAGES)
-    def test_page(self, browser, site, shots, path):
-        check_page(browser, site, path, "phone", shots)
+    def test_page(self, browser, site, icons, shots, path):
+        check_page(browser, site, path, "phone", icons, shots)
 
 
 def test_search_finds_a_loss_by_name(browser, site):
