@@ -5,8 +5,8 @@ defaults, argument mapping, the arguments passed to match the reference, and for
 whose losses do not reduce, what it sums itself or the caller applies on top) and its
 names in the libraries that are only recorded (TF1, Flux, Gluon, add-ons).  The
 conventions chapter and the coverage tests are generated from :data:`REGISTRY`; a test
-checks every framework name and default against the installed libraries.  The references do not know
-about the registry: it imports them, not the reverse.
+checks every framework name and default against the installed libraries.  The references
+do not know about the registry: it imports them, not the reverse.
 """
 
 from __future__ import annotations
@@ -174,10 +174,10 @@ _MARGIN = [
               OPTAX.api("sigmoid_binary_cross_entropy", target_as="0/1 labels")),
              {"Gluon": "LogisticLoss(label_format='signed')"}),
     LossSpec(margin.categorical_hinge, "Categorical hinge (Keras; Crammer–Singer option)",
-             MARGIN,
-             "margin-categorical-hinge", (KERAS.api("CategoricalHinge"),
-                      OPTAX.api("multiclass_hinge_loss", target_as="class indices",
-                                reference_params={"crammer_singer": True}))),
+             MARGIN, "margin-categorical-hinge",
+             (KERAS.api("CategoricalHinge"),
+              OPTAX.api("multiclass_hinge_loss", target_as="class indices",
+                        reference_params={"crammer_singer": True}))),
     LossSpec(margin.multi_margin, "Multi-class margin", MARGIN,
              "margin-multi-margin",
              (TORCH.api("MultiMarginLoss", p=1, margin=1.0, weight=None,

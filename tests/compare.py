@@ -6,6 +6,7 @@ Test modules import what they need from here; the input strategies are in ``stra
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -75,11 +76,7 @@ def run_optax(api: Api, pred, *others, params: dict | None = None,
     return lb.run_jax(optax_loss(api, static, reduction), pred, *others, **traced)
 
 
-#: The functions :func:`optax_loss` made, by API (its ``id``: an ``Api`` holds dicts, so
-#: it has no hash), integer parameters and reduction.
-_OPTAX_LOSSES: dict[tuple, tuple] = {}
-
-
+@functools.cache
 def optax_loss(api: Api, static: tuple, reduction: str):
     """What :func:`run_optax` runs: the optax function with its integer (static)
     parameters bound, ``then`` and ``reduction`` applied.  The same function for the same
@@ -87,17 +84,14 @@ def optax_loss(api: Api, static: tuple, reduction: str):
     parameters traced: a property test compiles once per shape it draws, not per example."""
     import jax.numpy as jnp
 
-    key = (id(api), static, reduction)
-    if key not in _OPTAX_LOSSES:
-        loss = api.build(dict(static))
+    loss = api.build(dict(static))
 
-        def reduced(p, *args, **traced):
-            out = loss(p, *args, **traced)
-            if api.then:
-                out = getattr(jnp, api.then)(out, axis=-1)
-            return out if reduction == "none" else getattr(jnp, reduction)(out)
-        _OPTAX_LOSSES[key] = (api, reduced)  # the API kept alive: its id stays its own
-    return _OPTAX_LOSSES[key][1]
+    def reduced(p, *args, **traced):
+        out = loss(p, *args, **traced)
+        if api.then:
+            out = getattr(jnp, api.then)(out, axis=-1)
+        return out if reduction == "none" else getattr(jnp, reduction)(out)
+    return reduced
 
 
 def optax_expected(api: Api, ref: lb.Reference, pred, target, *, reduction: str = "none",
