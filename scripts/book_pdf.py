@@ -5,36 +5,30 @@
 
 Jupyter Book's ``singlehtml`` builder puts every page of the table of contents into one
 HTML page (from the stored outputs, as the site); ``make site`` runs it beside the HTML
-build and passes its folder, otherwise it is built here. Debian's Chromium opens it from a server
-on 127.0.0.1 (a request for anything else is an error), waits until MathJax has typeset
-every formula, rearranges the page into a book (title page, contents, the introduction,
-then each chapter on a new page) and prints it with Playwright's ``page.pdf``.
+build and passes its folder, otherwise it is built here. Debian's Chromium opens it from
+a server on 127.0.0.1 (a request for anything else is an error), waits until MathJax has
+typeset every formula, rearranges the page into a book (title page, contents, the
+introduction, then each chapter on a new page) and prints it with Playwright's
+``page.pdf``.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import re
 import subprocess
 import sys
-import threading
-from contextlib import contextmanager
 from datetime import date
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import version
 from pathlib import Path
 
 import yaml
 from debian import ensure
 from downloads import PDF
+from pages import CHROMIUM, launch, serve
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-sync",
-                 "--disable-component-update", "--no-first-run"]
 
 #: Rearranges the single page into a book; ``meta`` comes from ``book_meta()``.
 BOOK_JS = r"""meta => {
@@ -153,25 +147,6 @@ def book_meta() -> dict:
     }
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextmanager
-def serve(directory: Path):
-    """``directory`` over HTTP on 127.0.0.1 (an ephemeral port), as long as the block runs."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(QuietHandler, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def book_page(single: Path) -> str:
     """Write ``book.html`` next to the single page: the same page without the theme's
     scripts (MathJax stays), rearranged into a book and styled for print by a script and a
@@ -192,7 +167,7 @@ def print_pdf(single: Path, out: Path) -> None:
     name = book_page(single)
     outside: list[str] = []
     with serve(single) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             context = browser.new_context(service_workers="block")
 

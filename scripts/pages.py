@@ -1,5 +1,5 @@
 """The built site in a real browser, and what each page weighs as the browser receives it
-(used by ``benchmark.py`` and by the site test)."""
+(used by ``benchmark.py``, ``book_pdf.py``, the site test and the JupyterLab test)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def serve(html: Path = ROOT / "_build" / "html"):
         yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
+        server.server_close()
 
 
 def launch(playwright):

@@ -20,8 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from book_pdf import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from debian import ensure  # noqa: E402
+from pages import CHROMIUM, launch  # noqa: E402
 
 #: A chapter with admonitions and equation references.
 CHAPTER = "02_regression"
@@ -125,8 +125,7 @@ def notebook(lab):
             route.abort()
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             context.route("**/*", only_local)
